@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from shangji.api.api import api
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="opportunities:opportunity_list"), name="home"),
+    path("", include("shangji.users.urls")),
+    path("opportunities/", include("shangji.opportunities.urls")),
+    path("settings/pipelines/", include("shangji.opportunities.pipeline_urls")),
+    path("accounts/", include("shangji.accounts.urls")),
+    path("contacts/", include("shangji.contacts.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

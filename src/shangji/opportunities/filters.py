@@ -1,0 +1,152 @@
+"""One FilterSet for the opportunity list page, its CSV export and the API."""
+
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shangji.accounts.models import Account
+from shangji.users.models import User
+
+from .choices import LeadSource, OpportunityType, StageKind
+from .models import Opportunity, Pipeline, Stage
+
+
+def _quarter_start(day: datetime.date) -> datetime.date:
+    return datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    index = day.year * 12 + day.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def close_period_bounds(period: str, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of a named close period around `today`."""
+    month = today.replace(day=1)
+    quarter = _quarter_start(today)
+    start, months = {
+        "this_month": (month, 1),
+        "next_month": (_add_months(month, 1), 1),
+        "last_month": (_add_months(month, -1), 1),
+        "this_quarter": (quarter, 3),
+        "next_quarter": (_add_months(quarter, 3), 3),
+        "last_quarter": (_add_months(quarter, -3), 3),
+        "this_year": (today.replace(month=1, day=1), 12),
+    }[period]
+    return start, _add_months(start, months) - datetime.timedelta(days=1)
+
+
+CLOSE_PERIODS = [
+    ("this_month", _("This month")),
+    ("next_month", _("Next month")),
+    ("last_month", _("Last month")),
+    ("this_quarter", _("This quarter")),
+    ("next_quarter", _("Next quarter")),
+    ("last_quarter", _("Last quarter")),
+    ("this_year", _("This year")),
+]
+
+STATUS_CHOICES = [
+    ("open", _("Open")),
+    ("won", _("Won")),
+    ("lost", _("Lost")),
+    ("closed", _("Closed")),
+]
+
+# Sort keys users see → the model path the list is ordered by.
+SORT_FIELDS = {
+    "name": "name",
+    "account": "account__name",
+    "stage": "stage__position",
+    "amount": "amount_base",
+    "close_date": "close_date",
+    "owner": "owner__username",
+    "probability": "probability",
+    "updated": "updated_at",
+}
+
+
+class OpportunityFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_text", label=_("Search"))
+    stage = django_filters.ModelMultipleChoiceFilter(
+        queryset=Stage.objects.select_related("pipeline"), label=_("Stage")
+    )
+    pipeline = django_filters.ModelChoiceFilter(
+        queryset=Pipeline.objects.all(), label=_("Pipeline")
+    )
+    owner = django_filters.ModelMultipleChoiceFilter(
+        queryset=User.objects.filter(is_active=True).order_by("last_name", "first_name"),
+        label=_("Owner"),
+    )
+    account = django_filters.ModelChoiceFilter(
+        queryset=Account.objects.all(), label=_("Account"), widget=forms.HiddenInput
+    )
+    status = django_filters.ChoiceFilter(
+        choices=STATUS_CHOICES, method="filter_status", label=_("Status")
+    )
+    close_date_from = django_filters.DateFilter(
+        field_name="close_date",
+        lookup_expr="gte",
+        label=_("Closes from"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    close_date_to = django_filters.DateFilter(
+        field_name="close_date",
+        lookup_expr="lte",
+        label=_("Closes until"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    close_period = django_filters.ChoiceFilter(
+        choices=CLOSE_PERIODS, method="filter_close_period", label=_("Close period")
+    )
+    amount_min = django_filters.NumberFilter(
+        field_name="amount_base", lookup_expr="gte", label=_("Amount from")
+    )
+    amount_max = django_filters.NumberFilter(
+        field_name="amount_base", lookup_expr="lte", label=_("Amount up to")
+    )
+    type = django_filters.ChoiceFilter(choices=OpportunityType.choices, label=_("Type"))
+    lead_source = django_filters.ChoiceFilter(choices=LeadSource.choices, label=_("Lead source"))
+    mine = django_filters.BooleanFilter(
+        method="filter_mine", label=_("Only mine"), widget=forms.CheckboxInput
+    )
+
+    class Meta:
+        model = Opportunity
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["owner"].field.label_from_instance = lambda user: user.display_name
+        if Pipeline.objects.count() > 1:
+            self.filters["stage"].field.label_from_instance = (
+                lambda stage: f"{stage.pipeline.label} · {stage.label}"
+            )
+
+    def filter_text(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(account__name__icontains=value)
+            | Q(next_step__icontains=value)
+        )
+
+    def filter_status(self, queryset, name, value):
+        if value == "closed":
+            return queryset.exclude(stage__kind=StageKind.OPEN)
+        return queryset.filter(stage__kind=value)
+
+    def filter_close_period(self, queryset, name, value):
+        start, end = close_period_bounds(value, timezone.localdate())
+        return queryset.closing_between(start, end)
+
+    def filter_mine(self, queryset, name, value):
+        if value and self.request is not None:
+            return queryset.filter(owner=self.request.user)
+        return queryset

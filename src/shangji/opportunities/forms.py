@@ -1,0 +1,255 @@
+"""The opportunity form (create and edit) and the small forms of the detail page."""
+
+from django import forms
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from shangji.accounts.models import Account
+from shangji.contacts.models import Contact
+from shangji.core.models import Currency
+from shangji.users.models import User
+
+from .choices import ContactRole, ForecastCategory
+from .models import Competitor, Opportunity, Stage
+
+OPTION_LIMIT = 50
+
+
+class StageChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, stage):
+        return f"{stage.pipeline.label} · {stage.label}" if self.show_pipeline else stage.label
+
+    show_pipeline = False
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.display_name
+
+
+def _limited_choices(selected, queryset, label=str):
+    """Options for a select over a table that may be huge: the selected row and the first few;
+    the page's search box fetches more. Validation still sees the whole table."""
+    rows = list(queryset[:OPTION_LIMIT])
+    if selected is not None and selected not in rows:
+        rows.insert(0, selected)
+    return [("", "---------")] + [(row.pk, label(row)) for row in rows]
+
+
+class OpportunityForm(forms.ModelForm):
+    """Create or edit an opportunity; a new account and contact can be created inline."""
+
+    account = forms.ModelChoiceField(
+        queryset=Account.objects.all(), required=False, label=_("account")
+    )
+    new_account_name = forms.CharField(label=_("new account name"), required=False, max_length=255)
+    new_account_industry = forms.CharField(label=_("industry"), required=False, max_length=100)
+    contact = forms.ModelChoiceField(
+        queryset=Contact.objects.all(), required=False, label=_("contact")
+    )
+    contact_role = forms.ChoiceField(
+        label=_("role"),
+        choices=ContactRole.choices,
+        initial=ContactRole.PRIMARY_DECISION_MAKER,
+        required=False,
+    )
+    new_contact_last_name = forms.CharField(label=_("family name"), required=False, max_length=100)
+    new_contact_first_name = forms.CharField(label=_("given name"), required=False, max_length=100)
+    new_contact_title = forms.CharField(label=_("job title"), required=False, max_length=100)
+    new_contact_email = forms.EmailField(label=_("e-mail"), required=False)
+    new_contact_phone = forms.CharField(label=_("phone"), required=False, max_length=50)
+    currency = forms.ModelChoiceField(
+        queryset=Currency.objects.filter(is_active=True), label=_("currency")
+    )
+    stage = StageChoiceField(
+        queryset=Stage.objects.active()
+        .select_related("pipeline")
+        .order_by("pipeline__position", "pipeline_id", "position"),
+        label=_("sales stage"),
+    )
+    probability = forms.IntegerField(
+        label=_("probability (%)"),
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text=_("Leave empty to take the stage's probability."),
+    )
+    forecast_category = forms.ChoiceField(
+        label=_("forecast category"),
+        required=False,
+        choices=[("", _("From the stage"))] + list(ForecastCategory.choices),
+    )
+    owner = UserChoiceField(queryset=User.objects.filter(is_active=True), label=_("owner"))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Opportunity
+        # probability, forecast_category and account are declared above and left out here:
+        # blank means "from the stage", which the service decides, not model validation.
+        fields = [
+            "name",
+            "amount",
+            "currency",
+            "close_date",
+            "stage",
+            "owner",
+            "type",
+            "lead_source",
+            "priority",
+            "next_step",
+            "campaign",
+            "description",
+            "lost_reason",
+        ]
+        widgets = {
+            "close_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "amount": forms.NumberInput(attrs={"step": "0.01", "min": "0"}),
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        editing = self.instance.pk is not None
+        self.fields["stage"].show_pipeline = (
+            len({stage.pipeline_id for stage in self.fields["stage"].queryset}) > 1
+        )
+        if editing:
+            self.initial["forecast_category"] = (
+                self.instance.forecast_category
+                if self.instance.forecast_category_overridden
+                else ""
+            )
+            self.initial["version"] = self.instance.version
+            self.initial["account"] = self.instance.account_id
+            for name in [n for n in self.fields if n.startswith(("new_", "contact"))]:
+                del self.fields[name]
+        else:
+            del self.fields["lost_reason"]
+        if "account" in self.fields:
+            selected_account = self._selected("account", Account)
+            self.fields["account"].widget.choices = _limited_choices(
+                selected_account, Account.objects.order_by("-updated_at", "id")
+            )
+        if "contact" in self.fields:
+            self.fields["contact"].widget.attrs.update(
+                {
+                    "hx-get": reverse("contacts:contact_options"),
+                    "hx-trigger": "change from:#id_account",
+                    "hx-include": "#id_account",
+                }
+            )
+            account = self._selected("account", Account)
+            contacts = (
+                Contact.objects.filter(account=account) if account else Contact.objects.none()
+            )
+            self.fields["contact"].widget.choices = _limited_choices(
+                self._selected("contact", Contact),
+                contacts.order_by("last_name", "id"),
+                label=lambda contact: contact.full_name,
+            )
+        self.fields["owner"].widget.choices = [
+            (owner.pk, owner.display_name) for owner in self.fields["owner"].queryset
+        ]
+
+    def _selected(self, name, model):
+        value = self.data.get(name) if self.is_bound else self.initial.get(name)
+        if isinstance(value, model):
+            return value
+        try:
+            return model.objects.filter(pk=int(value)).first() if value else None
+        except (TypeError, ValueError):
+            return None
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("account") and cleaned.get("new_account_name"):
+            self.add_error(
+                "new_account_name", _("Choose an existing account or create a new one, not both.")
+            )
+        has_new_contact = any(
+            cleaned.get(f"new_contact_{part}")
+            for part in ("last_name", "first_name", "email", "phone", "title")
+        )
+        if has_new_contact and not cleaned.get("new_contact_last_name"):
+            self.add_error("new_contact_last_name", _("A new contact needs a family name."))
+        return cleaned
+
+    def service_arguments(self) -> dict:
+        """The keyword arguments for opportunity_create / opportunity_update."""
+        data = self.cleaned_data
+        editing = self.instance.pk is not None
+        names = [
+            name
+            for name in (*self.Meta.fields, "probability", "forecast_category")
+            if name in self.fields
+        ]
+        if editing:
+            names = [name for name in names if name in self.changed_data]
+            if "account" in self.changed_data:
+                names.append("account")
+        arguments = {name: data.get(name) for name in names}
+        for name in (
+            "type",
+            "lead_source",
+            "priority",
+            "next_step",
+            "campaign",
+            "description",
+            "lost_reason",
+            "forecast_category",
+        ):
+            if name in arguments and arguments[name] is None:
+                arguments[name] = ""
+        if not arguments.get("forecast_category"):
+            arguments.pop("forecast_category", None)
+        if arguments.get("probability") is None:
+            arguments.pop("probability", None)
+        if editing:
+            return arguments
+        arguments["account"] = data.get("account")
+        if data.get("new_account_name"):
+            arguments["new_account"] = {
+                "name": data["new_account_name"],
+                "industry": data.get("new_account_industry") or "",
+            }
+        if data.get("new_contact_last_name"):
+            arguments["new_contact"] = {
+                "last_name": data["new_contact_last_name"],
+                "first_name": data.get("new_contact_first_name") or "",
+                "title": data.get("new_contact_title") or "",
+                "email": data.get("new_contact_email") or "",
+                "phone": data.get("new_contact_phone") or "",
+                "role": data.get("contact_role") or ContactRole.PRIMARY_DECISION_MAKER,
+            }
+        elif data.get("contact"):
+            arguments["contacts"] = [
+                (data["contact"], data.get("contact_role") or ContactRole.PRIMARY_DECISION_MAKER)
+            ]
+        return arguments
+
+
+class ContactRoleForm(forms.Form):
+    contact = forms.ModelChoiceField(queryset=Contact.objects.all(), label=_("contact"))
+    role = forms.ChoiceField(choices=ContactRole.choices, label=_("role"))
+
+
+class CompetitorForm(forms.ModelForm):
+    class Meta:
+        model = Competitor
+        fields = ["name", "strengths", "weaknesses"]
+        widgets = {
+            "strengths": forms.Textarea(attrs={"rows": 2}),
+            "weaknesses": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class AssignForm(forms.Form):
+    owner = UserChoiceField(queryset=User.objects.filter(is_active=True), label=_("owner"))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class StageMoveForm(forms.Form):
+    stage = forms.ModelChoiceField(queryset=Stage.objects.active())
+    version = forms.IntegerField()
+    lost_reason = forms.CharField(required=False, max_length=255)

@@ -1,0 +1,403 @@
+"""Opportunity pages: list, export, detail, create, edit, and the detail page's actions."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from shangji.accounts.models import Account
+from shangji.contacts.models import Contact
+from shangji.core.errors import ConflictError, PermissionDeniedError, field_errors
+from shangji.core.exports import csv_response
+from shangji.core.permissions import may_edit
+from shangji.core.views import add_service_errors, query_string
+from shangji.users.models import User
+
+from . import selectors, services
+from .choices import ContactRole
+from .forms import AssignForm, CompetitorForm, ContactRoleForm, OpportunityForm, StageMoveForm
+from .models import Competitor
+
+LIST_COLUMNS = [
+    ("name", gettext_lazy("Name")),
+    ("account", gettext_lazy("Account")),
+    ("stage", gettext_lazy("Stage")),
+    ("amount", gettext_lazy("Amount")),
+    ("close_date", gettext_lazy("Close date")),
+    ("owner", gettext_lazy("Owner")),
+    ("probability", gettext_lazy("Probability")),
+]
+
+
+# Filters folded under "More filters" on the list page (search, status, period and mine show).
+MORE_FILTERS = [
+    "stage", "owner", "pipeline", "close_date_from", "close_date_to", "amount_min",
+    "amount_max", "type", "lead_source",
+]
+
+
+@login_required
+def opportunity_list_view(request):
+    params = request.GET.copy()
+    cursor = params.pop("cursor", [None])[0]
+    sort = params.pop("sort", [None])[0]
+    try:
+        filterset, page, key, descending = selectors.opportunity_list(
+            user=request.user, params=params, cursor=cursor, sort=sort
+        )
+    except ValueError:
+        messages.error(request, _("That page link is no longer valid; showing the first page."))
+        return redirect(request.path + query_string(request.GET, cursor=None))
+    columns = [
+        {
+            "key": column,
+            "label": label,
+            "active": column == key,
+            "descending": descending,
+            "url": query_string(
+                request.GET,
+                cursor=None,
+                sort=f"-{column}" if column == key and not descending else column,
+            ),
+        }
+        for column, label in LIST_COLUMNS
+    ]
+    context = {
+        "filter": filterset,
+        "more_filter_names": MORE_FILTERS,
+        "more_filters_active": any(request.GET.get(name) for name in MORE_FILTERS),
+        "page": page,
+        "columns": columns,
+        "next_url": query_string(request.GET, cursor=page.next_cursor)
+        if page and page.next_cursor
+        else None,
+        "first_url": query_string(request.GET, cursor=None),
+        "export_url": query_string(request.GET, cursor=None),
+    }
+    template = (
+        "opportunities/partials/list_table.html"
+        if request.htmx
+        else "opportunities/opportunity_list.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+def opportunity_export_view(request):
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    sort = params.pop("sort", [None])[0]
+    rows = selectors.opportunity_export_rows(user=request.user, params=params, sort=sort)
+    if rows is None:
+        messages.error(request, _("Fix the filters before exporting."))
+        return redirect("opportunities:opportunity_list")
+    header = [
+        _("ID"),
+        _("Name"),
+        _("Account"),
+        _("Stage"),
+        _("Amount"),
+        _("Currency"),
+        _("Amount (%(currency)s)") % {"currency": settings.BASE_CURRENCY},
+        _("Probability (%)"),
+        _("Expected close date"),
+        _("Forecast category"),
+        _("Type"),
+        _("Lead source"),
+        _("Next step"),
+        _("Priority"),
+        _("Campaign"),
+        _("Owner"),
+        _("Created at"),
+        _("Updated at"),
+        _("Closed at"),
+        _("Lost reason"),
+        _("Description"),
+    ]
+
+    def lines():
+        for o in rows:
+            yield [
+                o.pk,
+                o.name,
+                o.account.name if o.account else "",
+                o.stage.label,
+                o.amount,
+                o.currency_id,
+                o.amount_base,
+                o.probability,
+                o.close_date.isoformat(),
+                o.get_forecast_category_display(),
+                o.get_type_display(),
+                o.get_lead_source_display(),
+                o.next_step,
+                o.get_priority_display(),
+                o.campaign,
+                o.owner.display_name,
+                _iso(o.created_at),
+                _iso(o.updated_at),
+                _iso(o.closed_at),
+                o.lost_reason,
+                o.description,
+            ]
+
+    filename = f"opportunities-{timezone.localdate():%Y%m%d}.csv"
+    return csv_response(filename, header, lines())
+
+
+def _iso(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+@login_required
+def opportunity_detail_view(request, pk):
+    context = selectors.opportunity_detail(user=request.user, pk=pk)
+    opportunity = context["opportunity"]
+    can_edit = may_edit(request.user, opportunity.owner)
+    context.update(
+        can_edit=can_edit,
+        assign_form=AssignForm(
+            initial={"owner": opportunity.owner_id, "version": opportunity.version}
+        ),
+        contact_role_form=ContactRoleForm(),
+        competitor_form=CompetitorForm(),
+        account_contacts=list(
+            Contact.objects.filter(account_id=opportunity.account_id).order_by("last_name", "id")[
+                :200
+            ]
+        )
+        if opportunity.account_id
+        else [],
+    )
+    return render(request, "opportunities/opportunity_detail.html", context)
+
+
+@login_required
+def opportunity_create_view(request):
+    initial = {"owner": request.user.pk, "currency": settings.BASE_CURRENCY}
+    if account_id := request.GET.get("account"):
+        initial["account"] = Account.objects.filter(pk=account_id).first()
+    form = OpportunityForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            opportunity = services.opportunity_create(
+                actor=request.user, **form.service_arguments()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error, _NEW_FIELD_NAMES)
+        else:
+            messages.success(
+                request, _("Opportunity “%(name)s” created.") % {"name": opportunity.name}
+            )
+            return redirect(opportunity)
+    return render(request, "opportunities/opportunity_form.html", {"form": form})
+
+
+# Service error keys → the form's field names for the inline account and contact.
+_NEW_FIELD_NAMES = {
+    "new_account_name": "new_account_name",
+    "new_account_industry": "new_account_industry",
+    "new_contact_last_name": "new_contact_last_name",
+    "new_contact_first_name": "new_contact_first_name",
+    "new_contact_email": "new_contact_email",
+    "new_contact_phone": "new_contact_phone",
+    "new_contact_title": "new_contact_title",
+    "new_contact_account": "account",
+}
+
+
+@login_required
+def opportunity_edit_view(request, pk):
+    opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+    if not may_edit(request.user, opportunity.owner):
+        raise PermissionDenied
+    form = OpportunityForm(request.POST or None, instance=opportunity, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.opportunity_update(
+                opportunity=opportunity,
+                actor=request.user,
+                version=form.cleaned_data["version"] or 0,
+                **form.service_arguments(),
+            )
+        except ConflictError as conflict:
+            form.add_error(None, conflict.message)
+        except PermissionDeniedError as denied:
+            raise PermissionDenied(denied.message) from None
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(opportunity)
+    return render(
+        request, "opportunities/opportunity_form.html", {"form": form, "opportunity": opportunity}
+    )
+
+
+def _run_action(request, opportunity, action, success: str):
+    """Run a detail-page action; report conflicts and errors as messages, then go back."""
+    try:
+        action()
+    except ConflictError as conflict:
+        messages.error(request, conflict.message)
+    except PermissionDeniedError as denied:
+        raise PermissionDenied(denied.message) from None
+    except ValidationError as error:
+        for field_messages in field_errors(error).values():
+            for message in field_messages:
+                messages.error(request, message)
+    else:
+        messages.success(request, success)
+    return redirect(opportunity)
+
+
+@login_required
+@require_POST
+def opportunity_move_stage_view(request, pk):
+    opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+    form = StageMoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a stage."))
+        return redirect(opportunity)
+    data = form.cleaned_data
+    return _run_action(
+        request,
+        opportunity,
+        lambda: services.opportunity_move_stage(
+            opportunity=opportunity,
+            stage=data["stage"],
+            actor=request.user,
+            version=data["version"],
+            lost_reason=data["lost_reason"],
+        ),
+        _("Moved to %(stage)s.") % {"stage": data["stage"].label},
+    )
+
+
+@login_required
+@require_POST
+def opportunity_assign_view(request, pk):
+    opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an active user."))
+        return redirect(opportunity)
+    owner: User = form.cleaned_data["owner"]
+    return _run_action(
+        request,
+        opportunity,
+        lambda: services.opportunity_assign(
+            opportunity=opportunity,
+            owner=owner,
+            actor=request.user,
+            version=form.cleaned_data["version"],
+        ),
+        _("Assigned to %(owner)s.") % {"owner": owner.display_name},
+    )
+
+
+@login_required
+@require_POST
+def opportunity_delete_view(request, pk):
+    opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+    try:
+        services.opportunity_delete(
+            opportunity=opportunity, actor=request.user, version=int(request.POST.get("version", 0))
+        )
+    except ConflictError as conflict:
+        messages.error(request, conflict.message)
+        return redirect(opportunity)
+    except PermissionDeniedError as denied:
+        raise PermissionDenied(denied.message) from None
+    messages.success(request, _("Opportunity “%(name)s” deleted.") % {"name": opportunity.name})
+    return redirect("opportunities:opportunity_list")
+
+
+@login_required
+@require_POST
+def opportunity_contact_set_view(request, pk):
+    opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+    form = ContactRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a contact and a role."))
+        return redirect(opportunity)
+    contact, role = form.cleaned_data["contact"], form.cleaned_data["role"]
+    return _run_action(
+        request,
+        opportunity,
+        lambda: services.opportunity_contact_set(
+            opportunity=opportunity, contact=contact, role=role, actor=request.user
+        ),
+        _("%(contact)s is on the opportunity as %(role)s.")
+        % {"contact": contact.full_name, "role": ContactRole(role).label},
+    )
+
+
+@login_required
+@require_POST
+def opportunity_contact_remove_view(request, pk, contact_pk):
+    opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+    contact = get_object_or_404(Contact, pk=contact_pk)
+    return _run_action(
+        request,
+        opportunity,
+        lambda: services.opportunity_contact_remove(
+            opportunity=opportunity, contact=contact, actor=request.user
+        ),
+        _("%(contact)s is no longer on the opportunity.") % {"contact": contact.full_name},
+    )
+
+
+@login_required
+@require_POST
+def competitor_add_view(request, pk):
+    opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+    form = CompetitorForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("A competitor needs a name."))
+        return redirect(opportunity)
+    return _run_action(
+        request,
+        opportunity,
+        lambda: services.competitor_add(
+            opportunity=opportunity, actor=request.user, **form.cleaned_data
+        ),
+        _("Competitor added."),
+    )
+
+
+@login_required
+@require_POST
+def competitor_edit_view(request, pk, competitor_pk):
+    opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+    competitor = get_object_or_404(Competitor, pk=competitor_pk, opportunity=opportunity)
+    form = CompetitorForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("A competitor needs a name."))
+        return redirect(opportunity)
+    return _run_action(
+        request,
+        opportunity,
+        lambda: services.competitor_update(
+            competitor=competitor, actor=request.user, **form.cleaned_data
+        ),
+        _("Competitor saved."),
+    )
+
+
+@login_required
+@require_POST
+def competitor_remove_view(request, pk, competitor_pk):
+    opportunity = selectors.opportunity_get(user=request.user, pk=pk)
+    competitor = get_object_or_404(Competitor, pk=competitor_pk, opportunity=opportunity)
+    return _run_action(
+        request,
+        opportunity,
+        lambda: services.competitor_remove(competitor=competitor, actor=request.user),
+        _("Competitor removed."),
+    )

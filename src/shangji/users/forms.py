@@ -1,0 +1,52 @@
+import zoneinfo
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import User
+
+COMMON_TIME_ZONES = [
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Asia/Kolkata",
+    "Asia/Dubai",
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Moscow",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Australia/Sydney",
+    "UTC",
+]
+
+
+class ProfileForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(label=_("time zone"), choices=[])
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email", "language", "time_zone"]
+        labels = {"first_name": _("given name"), "last_name": _("family name")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        zones = list(COMMON_TIME_ZONES)
+        if self.instance.time_zone not in zones:
+            zones.insert(0, self.instance.time_zone)
+        self.fields["time_zone"].choices = [(zone, zone) for zone in zones]
+
+    def clean_time_zone(self):
+        value = self.cleaned_data["time_zone"]
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise forms.ValidationError(_("Unknown time zone.")) from None
+        return value

@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from shangji.users.models import User
+from shangji.users.services import api_token_create
+
+
+class Command(BaseCommand):
+    help = "Create an API token for a user and print it (it is shown only once)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--name", default="cli")
+
+    def handle(self, *args, **options):
+        user = User.objects.filter(username=options["username"], is_active=True).first()
+        if user is None:
+            raise CommandError(f"No active user named {options['username']!r}.")
+        _token, raw = api_token_create(user=user, name=options["name"])
+        self.stdout.write(raw)

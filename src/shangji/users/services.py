@@ -1,0 +1,86 @@
+"""Every write to users, teams, tokens and notifications."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .choices import Role
+from .models import ApiToken, Team, User, hash_token
+
+
+def user_create(
+    *,
+    username: str,
+    password: str,
+    role: str = Role.REP,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    team: Team | None = None,
+    language: str = "",
+    check_password: bool = True,
+) -> User:
+    """Create a user who can sign in."""
+    with transaction.atomic():
+        user = User(
+            username=username.strip(),
+            role=role,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            team=team,
+            language=language,
+        )
+        if User.objects.filter(username__iexact=user.username).exists():
+            raise ValidationError({"username": [_("This username is taken.")]})
+        if check_password:
+            validate_password(password, user)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        if role == Role.ADMIN:
+            user.is_staff = user.is_superuser = True
+        user.save()
+        return user
+
+
+def team_create(*, name: str, manager: User | None = None) -> Team:
+    """Create a team; its manager sees the members' opportunities."""
+    with transaction.atomic():
+        team = Team(name=name.strip(), manager=manager)
+        team.full_clean()
+        team.save()
+        return team
+
+
+def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Create a token; the raw value is returned once and never stored."""
+    raw = ApiToken.generate()
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=raw[:8], token_hash=hash_token(raw)
+    )
+    return token, raw
+
+
+def api_token_authenticate(raw: str) -> User | None:
+    """The active user a raw token belongs to, or None; records when it was last used."""
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=hash_token(raw), revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
+
+
+def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+    """Mark the user's notifications (all, or those in `ids`) as read."""
+    unread = user.notifications.filter(read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read_at=timezone.now())
