@@ -4,13 +4,12 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from shangji.accounts.models import Account
 from shangji.contacts.models import Contact
 from shangji.opportunities.models import Opportunity, OpportunityChange
+from tests.helpers import queries_of
 
 pytestmark = pytest.mark.django_db
 
@@ -53,15 +52,13 @@ def test_list_query_count_does_not_grow(client, make_opportunity, team_users):
     client.force_login(team_users["zhangyue"])
     for _ in range(3):
         make_opportunity()
-    with CaptureQueriesContext(connection) as few:
-        client.get(LIST)
+    few = queries_of(lambda: client.get(LIST))
     for index in range(20):
         make_opportunity(owner=team_users["chenjing" if index % 2 else "zhaolei"])
-    with CaptureQueriesContext(connection) as many:
-        response = client.get(LIST)
-    assert len(response.context["page"].items) == 23
-    assert len(many) == len(few)
-    assert len(many) <= 10
+    responses = []
+    many = queries_of(lambda: responses.append(client.get(LIST)))
+    assert len(responses[0].context["page"].items) == 23
+    assert many == few <= 10
 
 
 def test_filters_sort_and_keyset_pages(client, make_opportunity, team_users, stages):
@@ -232,8 +229,7 @@ def test_assign_notifies_and_detail_query_count_is_bounded(client, make_opportun
     opportunity.refresh_from_db()
     assert opportunity.owner == rep
     assert rep.notifications.filter(read_at__isnull=True).count() == 1
-    with CaptureQueriesContext(connection) as queries:
-        client.get(opportunity.get_absolute_url())
+    before = queries_of(lambda: client.get(opportunity.get_absolute_url()))
     for days in range(10):
         from shangji.opportunities.services import opportunity_update
 
@@ -243,10 +239,9 @@ def test_assign_notifies_and_detail_query_count_is_bounded(client, make_opportun
             version=opportunity.version,
             close_date=opportunity.close_date + datetime.timedelta(days=days + 1),
         )
-    with CaptureQueriesContext(connection) as more:
-        client.get(opportunity.get_absolute_url())
+    after = queries_of(lambda: client.get(opportunity.get_absolute_url()))
     assert OpportunityChange.objects.filter(opportunity=opportunity).count() == 12
-    assert len(more) == len(queries) <= 14
+    assert after == before <= 14
 
 
 def test_contacts_and_competitors_on_detail(client, make_opportunity, team_users):

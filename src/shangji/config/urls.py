@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from shangji.api.api import api
+
+admin.site.site_header = _("Shangji administration")
+admin.site.site_title = _("Shangji")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="opportunities:opportunity_list"), name="home"),

@@ -24,7 +24,8 @@ def contact_create(*, actor, account, last_name: str, owner=None, **fields) -> C
     with transaction.atomic():
         contact = Contact(created_by=actor, updated_by=actor, owner=owner or actor)
         apply_changes(
-            contact, {"account": account, "last_name": (last_name or "").strip(), **fields},
+            contact,
+            {"account": account, "last_name": (last_name or "").strip(), **fields},
             CONTACT_FIELDS,
         )
         clean_or_raise(contact)

@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from shangji.accounts.models import Account
@@ -122,10 +123,15 @@ class OpportunityFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["owner"].field.label_from_instance = lambda user: user.display_name
-        if Pipeline.objects.count() > 1:
-            self.filters["stage"].field.label_from_instance = (
-                lambda stage: f"{stage.pipeline.label} · {stage.label}"
-            )
+        self.filters["stage"].field.label_from_instance = self._stage_label
+
+    @cached_property
+    def _several_pipelines(self) -> bool:
+        return Pipeline.objects.count() > 1
+
+    def _stage_label(self, stage) -> str:
+        # Only rendering the page's form asks for labels, so the API pays no query for this.
+        return f"{stage.pipeline.label} · {stage.label}" if self._several_pipelines else stage.label
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

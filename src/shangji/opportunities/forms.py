@@ -6,13 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 from shangji.accounts.models import Account
 from shangji.contacts.models import Contact
+from shangji.core.forms import ChosenOnlySelect
 from shangji.core.models import Currency
 from shangji.users.models import User
 
 from .choices import ContactRole, ForecastCategory
 from .models import Competitor, Opportunity, Stage
-
-OPTION_LIMIT = 50
 
 
 class StageChoiceField(forms.ModelChoiceField):
@@ -27,25 +26,19 @@ class UserChoiceField(forms.ModelChoiceField):
         return user.display_name
 
 
-def _limited_choices(selected, queryset, label=str):
-    """Options for a select over a table that may be huge: the selected row and the first few;
-    the page's search box fetches more. Validation still sees the whole table."""
-    rows = list(queryset[:OPTION_LIMIT])
-    if selected is not None and selected not in rows:
-        rows.insert(0, selected)
-    return [("", "---------")] + [(row.pk, label(row)) for row in rows]
-
-
 class OpportunityForm(forms.ModelForm):
     """Create or edit an opportunity; a new account and contact can be created inline."""
 
     account = forms.ModelChoiceField(
-        queryset=Account.objects.all(), required=False, label=_("account")
+        queryset=Account.objects.order_by("-updated_at", "id"),
+        required=False,
+        label=_("account"),
+        widget=ChosenOnlySelect,
     )
     new_account_name = forms.CharField(label=_("new account name"), required=False, max_length=255)
     new_account_industry = forms.CharField(label=_("industry"), required=False, max_length=100)
     contact = forms.ModelChoiceField(
-        queryset=Contact.objects.all(), required=False, label=_("contact")
+        queryset=Contact.objects.none(), required=False, label=_("contact"), widget=ChosenOnlySelect
     )
     contact_role = forms.ChoiceField(
         label=_("role"),
@@ -126,40 +119,30 @@ class OpportunityForm(forms.ModelForm):
                 del self.fields[name]
         else:
             del self.fields["lost_reason"]
-        if "account" in self.fields:
-            selected_account = self._selected("account", Account)
-            self.fields["account"].widget.choices = _limited_choices(
-                selected_account, Account.objects.order_by("-updated_at", "id")
-            )
         if "contact" in self.fields:
+            # A contact picked from the list belongs to the chosen account.
+            account_id = self._value("account")
+            self.fields["contact"].queryset = (
+                Contact.objects.filter(account_id=account_id).order_by("last_name", "id")
+                if account_id
+                else Contact.objects.none()
+            )
+            self.fields["contact"].label_from_instance = lambda contact: contact.full_name
             self.fields["contact"].widget.attrs.update(
                 {
-                    "hx-get": reverse("contacts:contact_options"),
+                    "hx-get": reverse("contacts:contact_options") + "?blank=1",
                     "hx-trigger": "change from:#id_account",
                     "hx-include": "#id_account",
                 }
-            )
-            account = self._selected("account", Account)
-            contacts = (
-                Contact.objects.filter(account=account) if account else Contact.objects.none()
-            )
-            self.fields["contact"].widget.choices = _limited_choices(
-                self._selected("contact", Contact),
-                contacts.order_by("last_name", "id"),
-                label=lambda contact: contact.full_name,
             )
         self.fields["owner"].widget.choices = [
             (owner.pk, owner.display_name) for owner in self.fields["owner"].queryset
         ]
 
-    def _selected(self, name, model):
+    def _value(self, name) -> int | None:
         value = self.data.get(name) if self.is_bound else self.initial.get(name)
-        if isinstance(value, model):
-            return value
-        try:
-            return model.objects.filter(pk=int(value)).first() if value else None
-        except (TypeError, ValueError):
-            return None
+        value = getattr(value, "pk", value)
+        return int(value) if str(value or "").isdigit() else None
 
     def clean(self):
         cleaned = super().clean()

@@ -335,6 +335,8 @@ def competitor_update(*, competitor: Competitor, actor, **changes) -> Competitor
     """Change a competitor's name, strengths or weaknesses."""
     with transaction.atomic():
         require_edit(actor, competitor.opportunity.owner)
+        if "name" in changes:
+            changes["name"] = (changes["name"] or "").strip()
         apply_changes(competitor, changes, {"name", "strengths", "weaknesses"})
         clean_or_raise(competitor)
         competitor.save()

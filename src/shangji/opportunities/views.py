@@ -36,8 +36,15 @@ LIST_COLUMNS = [
 
 # Filters folded under "More filters" on the list page (search, status, period and mine show).
 MORE_FILTERS = [
-    "stage", "owner", "pipeline", "close_date_from", "close_date_to", "amount_min",
-    "amount_max", "type", "lead_source",
+    "stage",
+    "owner",
+    "pipeline",
+    "close_date_from",
+    "close_date_to",
+    "amount_min",
+    "amount_max",
+    "type",
+    "lead_source",
 ]
 
 

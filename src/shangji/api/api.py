@@ -1,0 +1,25 @@
+"""The REST API v1, mounted at /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs)."""
+
+from ninja import NinjaAPI
+
+from . import accounts, auth, contacts, docs, errors, opportunities, pipelines, users
+
+api = NinjaAPI(
+    title="Shangji API",
+    version="1",
+    description="Sales opportunities, accounts, contacts and pipelines. Authenticate with "
+    "`Authorization: Bearer <token>` (POST /auth/token) or the browser session (send the "
+    "CSRF token with unsafe methods).",
+    urls_namespace="api",
+    auth=[auth.BearerTokenAuth(), auth.SessionCsrfAuth()],
+    docs=docs.LocalSwagger(),
+)
+errors.install(api)
+
+api.add_router("/auth", auth.router)
+api.add_router("/opportunities", opportunities.router)
+api.add_router("/accounts", accounts.router)
+api.add_router("/contacts", contacts.router)
+api.add_router("", pipelines.router)
+api.add_router("", users.router)
+api.add_router("", docs.router)

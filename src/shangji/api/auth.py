@@ -1,0 +1,91 @@
+"""Who is calling: a bearer token, or the browser's session (then CSRF is checked)."""
+
+import zoneinfo
+
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer, SessionAuth
+
+from shangji.users.models import User
+from shangji.users.services import api_token_authenticate, api_token_create
+
+from .schemas import InputSchema, MessageOut
+
+
+def _adopt_user(request: HttpRequest, user: User) -> None:
+    """Make a token's user the request's user, with their language and time zone.
+
+    The session middleware does this for signed-in browsers; a token request reaches the
+    endpoint before anyone else has looked at it.
+    """
+    request.user = user
+    if user.language:
+        translation.activate(user.language)
+        request.LANGUAGE_CODE = user.language
+    try:
+        timezone.activate(zoneinfo.ZoneInfo(user.time_zone))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        timezone.deactivate()
+
+
+class BearerTokenAuth(HttpBearer):
+    """`Authorization: Bearer <token>` with a token from POST /auth/token."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = api_token_authenticate(token)
+        if user is not None:
+            _adopt_user(request, user)
+        return user
+
+
+class SessionCsrfAuth(SessionAuth):
+    """The Django session; unsafe methods must carry the CSRF token.
+
+    Ninja's SessionAuth checks CSRF before it looks at the user, so a caller with no
+    credentials at all would get 403 (CSRF) instead of 401; this looks at the user first.
+    """
+
+    def __call__(self, request: HttpRequest) -> User | None:
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
+router = Router(tags=["auth"])
+
+
+class TokenIn(InputSchema):
+    username: str
+    password: str
+    name: str = ""
+
+
+class TokenOut(Schema):
+    token: str
+
+
+@router.post(
+    "/token",
+    auth=None,
+    response={200: TokenOut, 401: MessageOut},
+    summary="Create an API token",
+    description="Exchange a username and password for a bearer token. The token is shown "
+    "once; send it as `Authorization: Bearer <token>`.",
+)
+def token_create(request, payload: TokenIn):
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if user is None or not user.is_active:
+        raise HttpError(
+            401,
+            _(
+                "Please enter a correct %(username)s and password. Note that both fields may "
+                "be case-sensitive."
+            )
+            % {"username": User._meta.get_field("username").verbose_name},
+        )
+    _token, raw = api_token_create(user=user, name=payload.name[:100])
+    return {"token": raw}

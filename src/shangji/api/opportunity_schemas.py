@@ -1,0 +1,301 @@
+"""What opportunities look like in the API, going out and coming in."""
+
+import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+from shangji.opportunities.choices import (
+    ContactRole,
+    ForecastCategory,
+    LeadSource,
+    OpportunityType,
+    Priority,
+)
+from shangji.opportunities.filters import CLOSE_PERIODS, SORT_FIELDS, STATUS_CHOICES
+
+from .schemas import Cursor, DecimalInput, DecimalString, InputSchema, Limit
+
+Blank = Literal[""]
+
+
+class ContactRoleOut(Schema):
+    contact: int
+    name: str
+    role: str
+
+    @staticmethod
+    def resolve_contact(obj) -> int:
+        return obj.contact_id
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.contact.full_name
+
+
+class CompetitorOut(Schema):
+    id: int
+    name: str
+    strengths: str
+    weaknesses: str
+
+
+class OpportunityOut(Schema):
+    id: int
+    name: str
+    account: int | None
+    account_name: str | None
+    amount: DecimalString
+    currency: str = Field(description="ISO 4217 code.")
+    amount_base: DecimalString = Field(description="The amount in the base currency.")
+    exchange_rate: DecimalString
+    close_date: datetime.date
+    pipeline: int
+    stage: int
+    stage_name: str = Field(description="The stage's name in the request's language.")
+    probability: int
+    forecast_category: str
+    type: str
+    lead_source: str
+    next_step: str
+    priority: str
+    campaign: str
+    description: str
+    owner: int
+    owner_username: str
+    contacts: list[ContactRoleOut]
+    competitors: list[CompetitorOut]
+    lost_reason: str
+    version: int
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    closed_at: datetime.datetime | None
+
+    @staticmethod
+    def resolve_account(obj) -> int | None:
+        return obj.account_id
+
+    @staticmethod
+    def resolve_account_name(obj) -> str | None:
+        return obj.account.name if obj.account_id else None
+
+    @staticmethod
+    def resolve_currency(obj) -> str:
+        return obj.currency_id
+
+    @staticmethod
+    def resolve_pipeline(obj) -> int:
+        return obj.pipeline_id
+
+    @staticmethod
+    def resolve_stage(obj) -> int:
+        return obj.stage_id
+
+    @staticmethod
+    def resolve_stage_name(obj) -> str:
+        return obj.stage.label
+
+    @staticmethod
+    def resolve_owner(obj) -> int:
+        return obj.owner_id
+
+    @staticmethod
+    def resolve_owner_username(obj) -> str:
+        return obj.owner.username
+
+    @staticmethod
+    def resolve_contacts(obj) -> list:
+        return list(obj.contact_roles.all())
+
+    @staticmethod
+    def resolve_competitors(obj) -> list:
+        return list(obj.competitors.all())
+
+
+class OpportunityPage(Schema):
+    results: list[OpportunityOut]
+    next_cursor: str | None
+
+
+class OpportunityChangeOut(Schema):
+    id: int
+    changed_at: datetime.datetime
+    actor: int | None
+    actor_username: str | None
+    changed_fields: list[str]
+    stage: int
+    stage_name: str
+    previous_stage: int | None
+    amount: DecimalString
+    previous_amount: DecimalString | None
+    currency: str
+    previous_currency: str | None
+    amount_base: DecimalString
+    previous_amount_base: DecimalString | None
+    probability: int
+    previous_probability: int | None
+    close_date: datetime.date
+    previous_close_date: datetime.date | None
+    owner: int
+    previous_owner: int | None
+    forecast_category: str
+    previous_forecast_category: str
+
+    @staticmethod
+    def resolve_actor(obj) -> int | None:
+        return obj.actor_id
+
+    @staticmethod
+    def resolve_actor_username(obj) -> str | None:
+        return obj.actor.username if obj.actor_id else None
+
+    @staticmethod
+    def resolve_stage(obj) -> int:
+        return obj.stage_id
+
+    @staticmethod
+    def resolve_stage_name(obj) -> str:
+        return obj.stage.label
+
+    @staticmethod
+    def resolve_previous_stage(obj) -> int | None:
+        return obj.previous_stage_id
+
+    @staticmethod
+    def resolve_currency(obj) -> str:
+        return obj.currency_id
+
+    @staticmethod
+    def resolve_previous_currency(obj) -> str | None:
+        return obj.previous_currency_id
+
+    @staticmethod
+    def resolve_owner(obj) -> int:
+        return obj.owner_id
+
+    @staticmethod
+    def resolve_previous_owner(obj) -> int | None:
+        return obj.previous_owner_id
+
+
+class NewAccountIn(InputSchema):
+    name: str
+    industry: str = ""
+    website: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    employees: int | None = None
+    annual_revenue: DecimalInput | None = None
+    description: str = ""
+
+
+class NewContactIn(InputSchema):
+    first_name: str = ""
+    last_name: str
+    email: str = ""
+    phone: str = ""
+    title: str = ""
+    role: ContactRole = ContactRole.PRIMARY_DECISION_MAKER
+
+
+class ContactRoleIn(InputSchema):
+    contact: int
+    role: ContactRole = ContactRole.PRIMARY_DECISION_MAKER
+
+
+class CompetitorIn(InputSchema):
+    name: str
+    strengths: str = ""
+    weaknesses: str = ""
+
+
+class CompetitorPatch(InputSchema):
+    # Absent keys stay as they are; null is refused.
+    name: str = None  # type: ignore[assignment]
+    strengths: str = None  # type: ignore[assignment]
+    weaknesses: str = None  # type: ignore[assignment]
+
+
+class RoleIn(InputSchema):
+    role: ContactRole
+
+
+class OpportunityCreate(InputSchema):
+    name: str
+    account: int | None = Field(None, description="An existing account's id.")
+    new_account: NewAccountIn | None = Field(
+        None, description="Create this account with the opportunity (instead of `account`)."
+    )
+    new_contact: NewContactIn | None = Field(
+        None, description="Create this contact at the account and give it a role."
+    )
+    amount: DecimalInput
+    currency: str = Field(description="ISO 4217 code, e.g. CNY.")
+    close_date: datetime.date
+    stage: int
+    probability: int | None = Field(None, ge=0, le=100, description="Default: the stage's.")
+    forecast_category: ForecastCategory | None = Field(None, description="Default: the stage's.")
+    type: OpportunityType | Blank = ""
+    lead_source: LeadSource | Blank = ""
+    next_step: str = ""
+    priority: Priority | Blank = ""
+    campaign: str = ""
+    description: str = ""
+    owner: int | None = Field(None, description="Default: the caller.")
+    contacts: list[ContactRoleIn] = []
+    competitors: list[CompetitorIn] = []
+    lost_reason: str = ""
+
+
+class OpportunityPatch(InputSchema):
+    """Only the keys sent are changed. A stage change without `probability` takes the new
+    stage's probability."""
+
+    version: int = Field(description="The version you read; a stale one answers 409.")
+    # Absent keys stay as they are; null is refused except where a field may be empty.
+    name: str = None  # type: ignore[assignment]
+    account: int | None = None
+    amount: DecimalInput = None  # type: ignore[assignment]
+    currency: str = None  # type: ignore[assignment]
+    close_date: datetime.date = None  # type: ignore[assignment]
+    stage: int = None  # type: ignore[assignment]
+    probability: int | None = Field(None, ge=0, le=100)
+    forecast_category: ForecastCategory = None  # type: ignore[assignment]
+    type: OpportunityType | Blank = None  # type: ignore[assignment]
+    lead_source: LeadSource | Blank = None  # type: ignore[assignment]
+    next_step: str = None  # type: ignore[assignment]
+    priority: Priority | Blank = None  # type: ignore[assignment]
+    campaign: str = None  # type: ignore[assignment]
+    description: str = None  # type: ignore[assignment]
+    owner: int = None  # type: ignore[assignment]
+    lost_reason: str = None  # type: ignore[assignment]
+
+
+_ORDERING_PATTERN = "^-?(" + "|".join(SORT_FIELDS) + ")$"
+
+
+class OpportunityListQuery(Schema):
+    """The list page's filters (shangji.opportunities.filters.OpportunityFilter)."""
+
+    q: str | None = Field(None, description="Text in the name, account name or next step.")
+    stage: list[int] = Field([], description="Stage ids (repeat the parameter for several).")
+    pipeline: int | None = None
+    owner: list[int] = Field([], description="Owner ids (repeat the parameter for several).")
+    account: int | None = None
+    status: Literal[tuple(key for key, _label in STATUS_CHOICES)] | None = None  # type: ignore[valid-type]
+    close_date_from: datetime.date | None = None
+    close_date_to: datetime.date | None = None
+    close_period: Literal[tuple(key for key, _label in CLOSE_PERIODS)] | None = None  # type: ignore[valid-type]
+    amount_min: DecimalInput | None = Field(None, description="In the base currency.")
+    amount_max: DecimalInput | None = Field(None, description="In the base currency.")
+    type: OpportunityType | None = None
+    lead_source: LeadSource | None = None
+    mine: bool | None = Field(None, description="Only the caller's own opportunities.")
+    ordering: str = Field(
+        "close_date",
+        pattern=_ORDERING_PATTERN,
+        description="One of " + ", ".join(SORT_FIELDS) + "; prefix '-' for descending.",
+    )
+    cursor: Cursor = None
+    limit: Limit = 50

@@ -1,0 +1,54 @@
+"""Schemas and types every resource of the API shares."""
+
+from decimal import Decimal
+from typing import Annotated
+
+from ninja import Field, Schema
+from pydantic import ConfigDict, PlainSerializer, WithJsonSchema
+
+# Money and rates leave the API as decimal strings ("100000.00"), never as floats.
+DecimalString = Annotated[
+    Decimal,
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema({"type": "string", "format": "decimal", "examples": ["100000.00"]}),
+]
+
+# Money and rates come in as decimal strings (preferred) or JSON numbers.
+DecimalInput = Annotated[
+    Decimal,
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string", "format": "decimal"}, {"type": "number"}],
+            "examples": ["100000.00"],
+        }
+    ),
+]
+
+Limit = Annotated[int, Field(ge=1, le=200, description="Rows per page (1–200).")]
+
+Cursor = Annotated[
+    str | None,
+    Field(description="The `next_cursor` of the previous page; omit for the first page."),
+]
+
+
+class InputSchema(Schema):
+    """A request body: an unknown key is an error, not a change silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class MessageOut(Schema):
+    detail: str
+
+
+class ValidationErrorOut(Schema):
+    detail: str = Field(description="A summary for people.")
+    errors: dict[str, list[str]] = Field(
+        description="Messages per field; '__all__' holds those about no single field."
+    )
+
+
+class ConflictOut(Schema):
+    detail: str
+    current_version: int | None = Field(description="The version the record has now.")
