@@ -1,5 +1,8 @@
 """Helpers shared by the test modules."""
 
+import html
+import re
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -15,3 +18,12 @@ def queries_of(request) -> int:
         request()
     assert len(queries) > 0
     return len(queries)
+
+
+NEXT_LINK = re.compile(r'rel="next" href="([^"]+)"')
+
+
+def next_url(response) -> str | None:
+    """The "next page" link of a list page (a query string, relative to the page)."""
+    match = NEXT_LINK.search(response.content.decode())
+    return response.request["PATH_INFO"] + html.unescape(match.group(1)) if match else None

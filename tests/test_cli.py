@@ -16,7 +16,7 @@ SHANGJI = [sys.executable, "-m", "shangji.cli"]
 @pytest.fixture
 def home(tmp_path):
     """A fresh SHANGJI_HOME with a migrated SQLite database."""
-    env = {**os.environ, "SHANGJI_HOME": str(tmp_path), "DATABASE_URL": ""}
+    env = {**os.environ, "SHANGJI_HOME": str(tmp_path), "DATABASE_URL": "", "LC_ALL": "C.UTF-8"}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     subprocess.run([*SHANGJI, "manage", "migrate", "-v0"], env=env, check=True)
     return env
@@ -46,6 +46,18 @@ def test_createuser_token_and_errors(home):
     assert "Created user wangfang (Sales manager)." in created.stdout
     duplicate = run(home, "createuser", "wangfang", "--password", "another-Pass1")
     assert duplicate.returncode == 1 and "This username is taken." in duplicate.stderr
+    chinese = run(
+        {**home, "LC_ALL": "zh_CN.UTF-8"},
+        "createuser",
+        "chenjing",
+        "--password",
+        "s3cret-Pass",
+        "--last-name",
+        "陈",
+        "--first-name",
+        "静",
+    )
+    assert "chenjing" in chinese.stdout and "销售代表" in chinese.stdout
     token = run(home, "token", "create", "wangfang")
     assert token.returncode == 0 and token.stdout.strip().startswith("sj_")
     assert run(home, "token", "create", "nobody").returncode == 1

@@ -8,11 +8,21 @@ import subprocess
 import sys
 
 
+def terminal_language() -> str:
+    """The CLI speaks the terminal's language: Chinese under a zh locale, else English."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if value := os.environ.get(name):
+            return "zh-hans" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
 def _setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shangji.config.settings")
     import django
+    from django.utils import translation
 
     django.setup()
+    translation.activate(terminal_language())
 
 
 def _manage(*args: str) -> None:
@@ -36,6 +46,7 @@ def _gunicorn_command(host: str, port: int, workers: int) -> list[str]:
         "-",
         "--graceful-timeout",
         "10",
+        "--no-control-socket",
     ]
 
 
@@ -68,14 +79,18 @@ def cmd_demo(args) -> int:
     os.environ.setdefault("DEBUG", "true")
     _manage("migrate", "--noinput", "--verbosity", "0")
     _manage("load_demo")
+    from django.utils.translation import gettext as _
+
     url = f"http://{args.host}:{args.port}"
-    print(f"\nShangji is running at {url}", flush=True)
+    print("\n" + _("Shangji is running at %(url)s") % {"url": url}, flush=True)
     print(
-        "Demo logins (password demo1234): zhangyue (executive), liming (manager), "
-        "wangqiang and chenjing (reps), admin (administrator).",
+        _(
+            "Demo logins (password demo1234): zhangyue (executive), liming (manager), "
+            "wangqiang and chenjing (reps), admin (administrator)."
+        ),
         flush=True,
     )
-    print("Press Ctrl+C to stop.\n", flush=True)
+    print(_("Press Ctrl+C to stop.") + "\n", flush=True)
     return _run_together([_gunicorn_command(args.host, args.port, args.workers), _worker_command()])
 
 
@@ -87,7 +102,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_worker(args) -> int:
-    _manage("db_worker", "--queue-name", "*", "--interval", str(args.interval))
+    _manage("db_worker", "--queue-name", "*", "--interval", str(args.interval), "--no-reload")
     return 0
 
 

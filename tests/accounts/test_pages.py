@@ -8,18 +8,9 @@ from django.urls import reverse
 from shangji.accounts.models import Account
 from shangji.accounts.services import account_create
 from shangji.contacts.services import contact_create
-from tests.helpers import queries_of
+from tests.helpers import next_url, queries_of
 
 pytestmark = pytest.mark.django_db
-
-
-NEXT_LINK = re.compile(r'rel="next" href="([^"]+)"')
-
-
-def next_url(response) -> str | None:
-    """The "next page" link of a list page (a query string, relative to the page)."""
-    match = NEXT_LINK.search(response.content.decode())
-    return response.request["PATH_INFO"] + html.unescape(match.group(1)) if match else None
 
 
 def bulk_accounts(owner, count, prefix="Acme"):

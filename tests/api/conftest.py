@@ -1,4 +1,5 @@
-"""An API client that sends JSON with a bearer token, in English unless told otherwise."""
+"""An API client that sends JSON with a bearer token (English unless told otherwise), and
+the shapes the API answers with."""
 
 import json
 from urllib.parse import urlencode
@@ -7,6 +8,39 @@ import pytest
 from django.test import Client
 
 from shangji.users.services import api_token_create
+
+# The keys of every opportunity the API answers with (list rows and single records alike).
+OPPORTUNITY_FIELDS = {
+    "id",
+    "name",
+    "account",
+    "account_name",
+    "amount",
+    "currency",
+    "amount_base",
+    "exchange_rate",
+    "close_date",
+    "pipeline",
+    "stage",
+    "stage_name",
+    "probability",
+    "forecast_category",
+    "type",
+    "lead_source",
+    "next_step",
+    "priority",
+    "campaign",
+    "description",
+    "owner",
+    "owner_username",
+    "contacts",
+    "competitors",
+    "lost_reason",
+    "version",
+    "created_at",
+    "updated_at",
+    "closed_at",
+}
 
 
 class ApiClient:

@@ -7,40 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from shangji.accounts.models import Account
 from shangji.contacts.services import contact_create
 from shangji.opportunities.services import competitor_add, opportunity_contact_set
+from tests.api.conftest import OPPORTUNITY_FIELDS
 
 pytestmark = pytest.mark.django_db
-
-FIELDS = {
-    "id",
-    "name",
-    "account",
-    "account_name",
-    "amount",
-    "currency",
-    "amount_base",
-    "exchange_rate",
-    "close_date",
-    "pipeline",
-    "stage",
-    "stage_name",
-    "probability",
-    "forecast_category",
-    "type",
-    "lead_source",
-    "next_step",
-    "priority",
-    "campaign",
-    "description",
-    "owner",
-    "owner_username",
-    "contacts",
-    "competitors",
-    "lost_reason",
-    "version",
-    "created_at",
-    "updated_at",
-    "closed_at",
-}
 
 
 def test_list_ordering_and_cursor_pages(api_as, team_users, make_opportunity):
@@ -58,7 +27,7 @@ def test_list_ordering_and_cursor_pages(api_as, team_users, make_opportunity):
         assert response.status_code == 200
         data = response.json()
         assert len(data["results"]) <= 3
-        assert all(set(row) == FIELDS for row in data["results"])
+        assert all(set(row) == OPPORTUNITY_FIELDS for row in data["results"])
         seen += [row["id"] for row in data["results"]]
         pages += 1
         cursor = data["next_cursor"]

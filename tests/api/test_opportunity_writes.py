@@ -6,40 +6,9 @@ from shangji.accounts.models import Account
 from shangji.contacts.models import Contact
 from shangji.contacts.services import contact_create
 from shangji.opportunities.models import Competitor, Opportunity, OpportunityChange
+from tests.api.conftest import OPPORTUNITY_FIELDS
 
 pytestmark = pytest.mark.django_db
-
-FIELDS = {
-    "id",
-    "name",
-    "account",
-    "account_name",
-    "amount",
-    "currency",
-    "amount_base",
-    "exchange_rate",
-    "close_date",
-    "pipeline",
-    "stage",
-    "stage_name",
-    "probability",
-    "forecast_category",
-    "type",
-    "lead_source",
-    "next_step",
-    "priority",
-    "campaign",
-    "description",
-    "owner",
-    "owner_username",
-    "contacts",
-    "competitors",
-    "lost_reason",
-    "version",
-    "created_at",
-    "updated_at",
-    "closed_at",
-}
 
 
 def _new(stages, **overrides):
@@ -78,7 +47,7 @@ def test_create_with_new_account_and_contact(api_as, team_users, stages, rates):
     response = api_as(rep).post("/opportunities", body)
     assert response.status_code == 201, response.json()
     data = response.json()
-    assert set(data) == FIELDS
+    assert set(data) == OPPORTUNITY_FIELDS
 
     opportunity = Opportunity.objects.get()
     account = Account.objects.get(name="华联商厦")
@@ -151,7 +120,7 @@ def test_get_returns_the_same_shape(api_as, team_users, make_opportunity):
     response = api_as(team_users["wangqiang"]).get(f"/opportunities/{opportunity.pk}")
     assert response.status_code == 200
     data = response.json()
-    assert set(data) == FIELDS
+    assert set(data) == OPPORTUNITY_FIELDS
     assert data["amount"] == "1234.50"
     assert data["amount_base"] == "9629.10"
     assert data["currency"] == "EUR"

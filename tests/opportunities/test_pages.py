@@ -277,3 +277,33 @@ def test_contacts_and_competitors_on_detail(client, make_opportunity, team_users
     # another rep can neither see nor change it
     client.force_login(team_users["zhaolei"])
     assert client.post(add, {"contact": contact.pk, "role": "Other"}).status_code == 404
+
+
+def test_edit_can_create_a_new_account_inline(client, make_opportunity, team_users):
+    rep = team_users["wangqiang"]
+    opportunity = make_opportunity(owner=rep)
+    old_account = opportunity.account
+    client.force_login(rep)
+    url = reverse("opportunities:opportunity_edit", args=[opportunity.pk])
+    data = {
+        "name": opportunity.name,
+        "amount": "1000.00",
+        "currency": "CNY",
+        "close_date": opportunity.close_date.isoformat(),
+        "stage": opportunity.stage_id,
+        "owner": rep.pk,
+        "account": old_account.pk,
+        "version": 1,
+        "new_account_name": "东方购物中心",
+        "new_account_industry": "购物中心",
+    }
+    assert client.post(url, data).status_code == 302
+    opportunity.refresh_from_db()
+    assert opportunity.account.name == "东方购物中心" and opportunity.account.industry == "购物中心"
+    assert opportunity.account.owner == rep and opportunity.version == 2
+    # a duplicate name is refused and changes nothing
+    data.update(version=2, account=opportunity.account_id, new_account_name="新城百货")
+    response = client.post(url, data)
+    assert "An account named “新城百货” already exists." in response.content.decode()
+    opportunity.refresh_from_db()
+    assert opportunity.account.name == "东方购物中心" and opportunity.version == 2

@@ -114,15 +114,25 @@ def test_close_date_move_is_recorded_as_slip(make_opportunity, team_users):
     assert change.close_date_slipped
 
 
-def test_assign_notifies_new_owner_in_their_language(make_opportunity, team_users):
+def test_assign_notifies_new_owner_in_the_language_they_read(make_opportunity, team_users):
+    from django.utils import translation
+
     manager, rep = team_users["liming"], team_users["chenjing"]
-    rep.language = "en"
-    rep.save()
     opportunity = make_opportunity(owner=manager, name="新城百货合作项目")
     opportunity_assign(opportunity=opportunity, owner=rep, actor=manager, version=1)
     notification = rep.notifications.get()
-    assert notification.message == "李明 assigned you the opportunity “新城百货合作项目”."
+    assert notification.text == "李明 assigned you the opportunity “新城百货合作项目”."
     assert notification.url == f"/opportunities/{opportunity.pk}/"
+    with translation.override("zh-hans"):
+        assert notification.text == "李明 将商机“新城百货合作项目”分配给了您。"
+    # assigning to yourself notifies nobody
+    opportunity_assign(
+        opportunity=opportunity.__class__.objects.get(pk=opportunity.pk),
+        owner=manager,
+        actor=manager,
+        version=2,
+    )
+    assert not manager.notifications.exists()
 
 
 def test_rep_cannot_change_another_reps_opportunity(make_opportunity, team_users):

@@ -4,7 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from shangji.core.forms import ChosenOnlySelect
+from shangji.core.forms import ChosenOnlySelect, ServiceModelForm, VersionedEditMixin
 from shangji.users.models import User
 
 from .models import Account
@@ -22,7 +22,7 @@ def user_label(user) -> str:
     return user.display_name
 
 
-class AccountForm(forms.ModelForm):
+class AccountForm(ServiceModelForm):
     """An account's fields; the owner defaults to the signed-in user."""
 
     class Meta:
@@ -57,25 +57,11 @@ class AccountForm(forms.ModelForm):
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
         self.fields["parent"].empty_label = "—"
-        # The service reports a missing or duplicate name; the browser still asks for one.
-        self.fields["name"].required = False
-        self.fields["name"].widget.attrs["required"] = True
-
-    def _post_clean(self):
-        # The service validates the model; the form only parses the input.
-        pass
+        self.required_by_service("name")
 
 
-class AccountEditForm(AccountForm):
+class AccountEditForm(VersionedEditMixin, AccountForm):
     """The account form with the version the page was read at."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-
-    class Meta(AccountForm.Meta):
-        pass
-
-    def changes(self) -> dict:
-        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
 
 
 class OptionSearchForm(forms.Form):

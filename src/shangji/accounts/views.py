@@ -2,14 +2,11 @@
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
-from shangji.core.errors import ConflictError, PermissionDeniedError
-from shangji.core.permissions import may_edit
-from shangji.core.views import add_service_errors
+from shangji.core.views import VersionedEditView, editable_or_403, service_errors_on_form
 
 from .filters import AccountFilter
 from .forms import AccountEditForm, AccountForm, OptionSearchForm
@@ -52,61 +49,27 @@ class AccountCreateView(LoginRequiredMixin, View):
     def post(self, request):
         form = AccountForm(request.POST)
         if form.is_valid():
-            try:
+            with service_errors_on_form(form):
                 account = account_create(actor=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
                 messages.success(request, _("Account “%(name)s” created.") % {"name": account.name})
                 return redirect(account)
         return render(request, self.template_name, {"form": form})
 
 
-def _editable_account(request, pk: int) -> Account:
-    account = get_object_or_404(
-        Account.objects.visible_to(request.user).select_related("owner__team"), pk=pk
-    )
-    if not may_edit(request.user, account.owner):
-        raise PermissionDenied(str(PermissionDeniedError().message))
-    return account
-
-
-class AccountEditView(LoginRequiredMixin, View):
+class AccountEditView(VersionedEditView):
     template_name = "accounts/account_form.html"
+    form_class = AccountEditForm
+    context_object_name = "account"
 
-    def get(self, request, pk: int):
-        account = _editable_account(request, pk)
-        form = AccountEditForm(instance=account, initial={"version": account.version})
-        return render(request, self.template_name, {"form": form, "account": account})
+    def get_record(self, request, pk: int) -> Account:
+        accounts = Account.objects.visible_to(request.user).select_related("owner__team")
+        return editable_or_403(request.user, get_object_or_404(accounts, pk=pk))
 
-    def post(self, request, pk: int):
-        account = _editable_account(request, pk)
-        form = AccountEditForm(request.POST, instance=account)
-        status = 200
-        if form.is_valid():
-            try:
-                account = account_update(
-                    account=account,
-                    actor=request.user,
-                    version=form.cleaned_data["version"],
-                    **form.changes(),
-                )
-            except ConflictError as error:
-                form.add_error(None, str(error.message))
-                status = 409
-            except PermissionDeniedError as error:
-                raise PermissionDenied(str(error.message)) from error
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, _("Account “%(name)s” saved.") % {"name": account.name})
-                return redirect(account)
-        return render(
-            request,
-            self.template_name,
-            {"form": form, "account": account, "conflict": status == 409},
-            status=status,
-        )
+    def update(self, record, **arguments) -> Account:
+        return account_update(account=record, **arguments)
+
+    def saved_message(self, record) -> str:
+        return _("Account “%(name)s” saved.") % {"name": record.name}
 
 
 class AccountOptionsView(LoginRequiredMixin, View):

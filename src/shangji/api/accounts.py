@@ -2,12 +2,12 @@
 
 import datetime
 
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from shangji.accounts import services
 from shangji.accounts.models import Account
+from shangji.core.filters import text_search
 
 from .errors import READ_ERRORS, VERSIONED_WRITE_ERRORS, WRITE_ERRORS
 from .pagination import cursor_page
@@ -19,6 +19,8 @@ from .schemas import (
     InputSchema,
     Limit,
     ValidationErrorOut,
+    VersionedPatch,
+    read_from,
 )
 
 router = Router(tags=["accounts"])
@@ -34,25 +36,13 @@ class AccountOut(Schema):
     address: str
     employees: int | None
     annual_revenue: DecimalString | None
-    parent: int | None
+    parent: int | None = read_from("parent_id")
     description: str
-    owner: int
-    owner_username: str
+    owner: int = read_from("owner_id")
+    owner_username: str = read_from("owner", "username")
     version: int
     created_at: datetime.datetime
     updated_at: datetime.datetime
-
-    @staticmethod
-    def resolve_parent(obj) -> int | None:
-        return obj.parent_id
-
-    @staticmethod
-    def resolve_owner(obj) -> int:
-        return obj.owner_id
-
-    @staticmethod
-    def resolve_owner_username(obj) -> str:
-        return obj.owner.username
 
 
 class AccountPage(Schema):
@@ -60,13 +50,18 @@ class AccountPage(Schema):
     next_cursor: str | None
 
 
-class AccountCreate(InputSchema):
+class AccountBasicsIn(InputSchema):
+    """The name, industry and contact details both ways of creating an account start with."""
+
     name: str
     industry: str = ""
     website: str = ""
     phone: str = ""
     email: str = ""
     address: str = ""
+
+
+class AccountCreate(AccountBasicsIn):
     employees: int | None = Field(None, ge=0)
     annual_revenue: DecimalInput | None = None
     parent: int | None = None
@@ -74,8 +69,7 @@ class AccountCreate(InputSchema):
     owner: int | None = Field(None, description="Default: the caller.")
 
 
-class AccountPatch(InputSchema):
-    version: int = Field(description="The version you read; a stale one answers 409.")
+class AccountPatch(VersionedPatch):
     # Absent keys stay as they are; null is refused except where a field may be empty.
     name: str = None  # type: ignore[assignment]
     industry: str = None  # type: ignore[assignment]
@@ -101,13 +95,7 @@ def _visible(request):
 
 
 def _resolve(request, data: dict) -> dict:
-    references = References(request.auth)
-    if "parent" in data:
-        data["parent"] = references.account(data["parent"], field="parent")
-    if "owner" in data:
-        data["owner"] = references.owner(data["owner"])
-    references.raise_errors()
-    return data
+    return References(request.auth).resolve_fields(data, parent="account", owner="owner")
 
 
 @router.get(
@@ -117,15 +105,8 @@ def _resolve(request, data: dict) -> dict:
     description="Ordered by name, one cursor page at a time.",
 )
 def list_accounts(request, filters: Query[AccountListQuery]):
-    queryset = _visible(request)
-    text = (filters.q or "").strip()
-    if text:
-        queryset = queryset.filter(
-            Q(name__icontains=text)
-            | Q(industry__icontains=text)
-            | Q(email__icontains=text)
-            | Q(phone__icontains=text)
-        )
+    text = filters.q or ""
+    queryset = text_search(_visible(request), text, ["name", "industry", "email", "phone"])
     return cursor_page(queryset, field="name", cursor=filters.cursor, limit=filters.limit)
 
 
@@ -149,9 +130,10 @@ def get_account(request, account_id: int):
 )
 def update_account(request, account_id: int, payload: AccountPatch):
     account = get_object_or_404(_visible(request), pk=account_id)
-    changes = payload.model_dump(exclude_unset=True)
-    version = changes.pop("version")
     account = services.account_update(
-        account=account, actor=request.auth, version=version, **_resolve(request, changes)
+        account=account,
+        actor=request.auth,
+        version=payload.version,
+        **_resolve(request, payload.changes()),
     )
     return _visible(request).get(pk=account.pk)

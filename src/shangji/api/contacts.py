@@ -2,17 +2,17 @@
 
 import datetime
 
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from shangji.contacts import services
 from shangji.contacts.models import Contact
+from shangji.core.filters import text_search
 
 from .errors import READ_ERRORS, VERSIONED_WRITE_ERRORS, WRITE_ERRORS
 from .pagination import cursor_page
 from .references import References
-from .schemas import Cursor, InputSchema, Limit, ValidationErrorOut
+from .schemas import Cursor, InputSchema, Limit, ValidationErrorOut, VersionedPatch, read_from
 
 router = Router(tags=["contacts"])
 
@@ -21,39 +21,21 @@ class ContactOut(Schema):
     id: int
     first_name: str
     last_name: str
-    name: str = Field(description="The display name (Chinese names family name first).")
+    name: str = read_from(
+        "full_name", description="The display name (Chinese names family name first)."
+    )
     title: str
-    account: int
-    account_name: str
+    account: int = read_from("account_id")
+    account_name: str = read_from("account", "name")
     email: str
     phone: str
     mobile: str
     description: str
-    owner: int
-    owner_username: str
+    owner: int = read_from("owner_id")
+    owner_username: str = read_from("owner", "username")
     version: int
     created_at: datetime.datetime
     updated_at: datetime.datetime
-
-    @staticmethod
-    def resolve_name(obj) -> str:
-        return obj.full_name
-
-    @staticmethod
-    def resolve_account(obj) -> int:
-        return obj.account_id
-
-    @staticmethod
-    def resolve_account_name(obj) -> str:
-        return obj.account.name
-
-    @staticmethod
-    def resolve_owner(obj) -> int:
-        return obj.owner_id
-
-    @staticmethod
-    def resolve_owner_username(obj) -> str:
-        return obj.owner.username
 
 
 class ContactPage(Schema):
@@ -73,8 +55,7 @@ class ContactCreate(InputSchema):
     owner: int | None = Field(None, description="Default: the caller.")
 
 
-class ContactPatch(InputSchema):
-    version: int = Field(description="The version you read; a stale one answers 409.")
+class ContactPatch(VersionedPatch):
     # Absent keys stay as they are; null is refused.
     account: int = None  # type: ignore[assignment]
     first_name: str = None  # type: ignore[assignment]
@@ -94,18 +75,16 @@ class ContactListQuery(Schema):
     limit: Limit = 50
 
 
+# What `q` reads: unlike the list page, the name's parts one by one.
+_SEARCH_FIELDS = ["last_name", "first_name", "email", "phone", "mobile", "account__name"]
+
+
 def _visible(request):
     return Contact.objects.visible_to(request.auth).select_related("account", "owner")
 
 
 def _resolve(request, data: dict) -> dict:
-    references = References(request.auth)
-    if "account" in data:
-        data["account"] = references.account(data["account"])
-    if "owner" in data:
-        data["owner"] = references.owner(data["owner"])
-    references.raise_errors()
-    return data
+    return References(request.auth).resolve_fields(data, account="account", owner="owner")
 
 
 @router.get(
@@ -118,16 +97,7 @@ def list_contacts(request, filters: Query[ContactListQuery]):
     queryset = _visible(request)
     if filters.account is not None:
         queryset = queryset.filter(account_id=filters.account)
-    text = (filters.q or "").strip()
-    if text:
-        queryset = queryset.filter(
-            Q(last_name__icontains=text)
-            | Q(first_name__icontains=text)
-            | Q(email__icontains=text)
-            | Q(phone__icontains=text)
-            | Q(mobile__icontains=text)
-            | Q(account__name__icontains=text)
-        )
+    queryset = text_search(queryset, filters.q or "", _SEARCH_FIELDS)
     return cursor_page(queryset, field="last_name", cursor=filters.cursor, limit=filters.limit)
 
 
@@ -150,9 +120,10 @@ def get_contact(request, contact_id: int):
 )
 def update_contact(request, contact_id: int, payload: ContactPatch):
     contact = get_object_or_404(_visible(request), pk=contact_id)
-    changes = payload.model_dump(exclude_unset=True)
-    version = changes.pop("version")
     contact = services.contact_update(
-        contact=contact, actor=request.auth, version=version, **_resolve(request, changes)
+        contact=contact,
+        actor=request.auth,
+        version=payload.version,
+        **_resolve(request, payload.changes()),
     )
     return _visible(request).get(pk=contact.pk)

@@ -150,21 +150,11 @@ def get_opportunity(request, opportunity_id: int):
 )
 def update_opportunity(request, opportunity_id: int, payload: OpportunityPatch):
     opportunity = _get_visible(request, opportunity_id)
-    changes = payload.model_dump(exclude_unset=True)
-    version = changes.pop("version")
-    references = References(request.auth)
-    lookups = {
-        "account": references.account,
-        "currency": references.currency,
-        "stage": references.stage,
-        "owner": references.owner,
-    }
-    for field, lookup in lookups.items():
-        if field in changes:
-            changes[field] = lookup(changes[field])
-    references.raise_errors()
+    changes = References(request.auth).resolve_fields(
+        payload.changes(), account="account", currency="currency", stage="stage", owner="owner"
+    )
     services.opportunity_update(
-        opportunity=opportunity, actor=request.auth, version=version, **changes
+        opportunity=opportunity, actor=request.auth, version=payload.version, **changes
     )
     return _read(opportunity.pk)
 
@@ -253,9 +243,8 @@ def add_competitor(request, opportunity_id: int, payload: CompetitorIn):
 )
 def update_competitor(request, opportunity_id: int, competitor_id: int, payload: CompetitorPatch):
     competitor = _get_competitor(request, opportunity_id, competitor_id)
-    return services.competitor_update(
-        competitor=competitor, actor=request.auth, **payload.model_dump(exclude_unset=True)
-    )
+    changes = payload.changes()
+    return services.competitor_update(competitor=competitor, actor=request.auth, **changes)
 
 
 @router.delete(

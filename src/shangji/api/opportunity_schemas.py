@@ -14,23 +14,25 @@ from shangji.opportunities.choices import (
 )
 from shangji.opportunities.filters import CLOSE_PERIODS, SORT_FIELDS, STATUS_CHOICES
 
-from .schemas import Cursor, DecimalInput, DecimalString, InputSchema, Limit
+from .accounts import AccountBasicsIn
+from .schemas import (
+    Cursor,
+    DecimalInput,
+    DecimalString,
+    InputSchema,
+    Limit,
+    PatchSchema,
+    VersionedPatch,
+    read_from,
+)
 
 Blank = Literal[""]
 
 
 class ContactRoleOut(Schema):
-    contact: int
-    name: str
+    contact: int = read_from("contact_id")
+    name: str = read_from("contact", "full_name")
     role: str
-
-    @staticmethod
-    def resolve_contact(obj) -> int:
-        return obj.contact_id
-
-    @staticmethod
-    def resolve_name(obj) -> str:
-        return obj.contact.full_name
 
 
 class CompetitorOut(Schema):
@@ -43,16 +45,18 @@ class CompetitorOut(Schema):
 class OpportunityOut(Schema):
     id: int
     name: str
-    account: int | None
+    account: int | None = read_from("account_id")
     account_name: str | None
     amount: DecimalString
-    currency: str = Field(description="ISO 4217 code.")
+    currency: str = read_from("currency_id", description="ISO 4217 code.")
     amount_base: DecimalString = Field(description="The amount in the base currency.")
     exchange_rate: DecimalString
     close_date: datetime.date
-    pipeline: int
-    stage: int
-    stage_name: str = Field(description="The stage's name in the request's language.")
+    pipeline: int = read_from("pipeline_id")
+    stage: int = read_from("stage_id")
+    stage_name: str = read_from(
+        "stage", "label", description="The stage's name in the request's language."
+    )
     probability: int
     forecast_category: str
     type: str
@@ -61,9 +65,9 @@ class OpportunityOut(Schema):
     priority: str
     campaign: str
     description: str
-    owner: int
-    owner_username: str
-    contacts: list[ContactRoleOut]
+    owner: int = read_from("owner_id")
+    owner_username: str = read_from("owner", "username")
+    contacts: list[ContactRoleOut] = read_from("contact_roles")
     competitors: list[CompetitorOut]
     lost_reason: str
     version: int
@@ -72,44 +76,8 @@ class OpportunityOut(Schema):
     closed_at: datetime.datetime | None
 
     @staticmethod
-    def resolve_account(obj) -> int | None:
-        return obj.account_id
-
-    @staticmethod
     def resolve_account_name(obj) -> str | None:
         return obj.account.name if obj.account_id else None
-
-    @staticmethod
-    def resolve_currency(obj) -> str:
-        return obj.currency_id
-
-    @staticmethod
-    def resolve_pipeline(obj) -> int:
-        return obj.pipeline_id
-
-    @staticmethod
-    def resolve_stage(obj) -> int:
-        return obj.stage_id
-
-    @staticmethod
-    def resolve_stage_name(obj) -> str:
-        return obj.stage.label
-
-    @staticmethod
-    def resolve_owner(obj) -> int:
-        return obj.owner_id
-
-    @staticmethod
-    def resolve_owner_username(obj) -> str:
-        return obj.owner.username
-
-    @staticmethod
-    def resolve_contacts(obj) -> list:
-        return list(obj.contact_roles.all())
-
-    @staticmethod
-    def resolve_competitors(obj) -> list:
-        return list(obj.competitors.all())
 
 
 class OpportunityPage(Schema):
@@ -120,71 +88,33 @@ class OpportunityPage(Schema):
 class OpportunityChangeOut(Schema):
     id: int
     changed_at: datetime.datetime
-    actor: int | None
+    actor: int | None = read_from("actor_id")
     actor_username: str | None
     changed_fields: list[str]
-    stage: int
-    stage_name: str
-    previous_stage: int | None
+    stage: int = read_from("stage_id")
+    stage_name: str = read_from("stage", "label")
+    previous_stage: int | None = read_from("previous_stage_id")
     amount: DecimalString
     previous_amount: DecimalString | None
-    currency: str
-    previous_currency: str | None
+    currency: str = read_from("currency_id")
+    previous_currency: str | None = read_from("previous_currency_id")
     amount_base: DecimalString
     previous_amount_base: DecimalString | None
     probability: int
     previous_probability: int | None
     close_date: datetime.date
     previous_close_date: datetime.date | None
-    owner: int
-    previous_owner: int | None
+    owner: int = read_from("owner_id")
+    previous_owner: int | None = read_from("previous_owner_id")
     forecast_category: str
     previous_forecast_category: str
-
-    @staticmethod
-    def resolve_actor(obj) -> int | None:
-        return obj.actor_id
 
     @staticmethod
     def resolve_actor_username(obj) -> str | None:
         return obj.actor.username if obj.actor_id else None
 
-    @staticmethod
-    def resolve_stage(obj) -> int:
-        return obj.stage_id
 
-    @staticmethod
-    def resolve_stage_name(obj) -> str:
-        return obj.stage.label
-
-    @staticmethod
-    def resolve_previous_stage(obj) -> int | None:
-        return obj.previous_stage_id
-
-    @staticmethod
-    def resolve_currency(obj) -> str:
-        return obj.currency_id
-
-    @staticmethod
-    def resolve_previous_currency(obj) -> str | None:
-        return obj.previous_currency_id
-
-    @staticmethod
-    def resolve_owner(obj) -> int:
-        return obj.owner_id
-
-    @staticmethod
-    def resolve_previous_owner(obj) -> int | None:
-        return obj.previous_owner_id
-
-
-class NewAccountIn(InputSchema):
-    name: str
-    industry: str = ""
-    website: str = ""
-    phone: str = ""
-    email: str = ""
-    address: str = ""
+class NewAccountIn(AccountBasicsIn):
     employees: int | None = None
     annual_revenue: DecimalInput | None = None
     description: str = ""
@@ -210,7 +140,7 @@ class CompetitorIn(InputSchema):
     weaknesses: str = ""
 
 
-class CompetitorPatch(InputSchema):
+class CompetitorPatch(PatchSchema):
     # Absent keys stay as they are; null is refused.
     name: str = None  # type: ignore[assignment]
     strengths: str = None  # type: ignore[assignment]
@@ -248,11 +178,10 @@ class OpportunityCreate(InputSchema):
     lost_reason: str = ""
 
 
-class OpportunityPatch(InputSchema):
+class OpportunityPatch(VersionedPatch):
     """Only the keys sent are changed. A stage change without `probability` takes the new
     stage's probability."""
 
-    version: int = Field(description="The version you read; a stale one answers 409.")
     # Absent keys stay as they are; null is refused except where a field may be empty.
     name: str = None  # type: ignore[assignment]
     account: int | None = None

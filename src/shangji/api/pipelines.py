@@ -8,7 +8,7 @@ from shangji.opportunities.choices import ForecastCategory, StageKind
 from shangji.opportunities.models import Pipeline, Stage
 
 from .errors import AUTH_ERRORS, WRITE_ERRORS
-from .schemas import InputSchema
+from .schemas import InputSchema, PatchSchema
 
 router = Router(tags=["pipelines"])
 
@@ -43,7 +43,7 @@ class StageCreate(InputSchema):
     forecast_category: ForecastCategory = ForecastCategory.PIPELINE
 
 
-class StagePatch(InputSchema):
+class StagePatch(PatchSchema):
     """The probability and category are defaults for moves into the stage; the opportunities
     already there keep theirs."""
 
@@ -88,6 +88,4 @@ def create_stage(request, pipeline_id: int, payload: StageCreate):
 )
 def update_stage(request, stage_id: int, payload: StagePatch):
     stage = get_object_or_404(Stage, pk=stage_id)
-    return pipeline_services.stage_update(
-        actor=request.auth, stage=stage, **payload.model_dump(exclude_unset=True)
-    )
+    return pipeline_services.stage_update(actor=request.auth, stage=stage, **payload.changes())

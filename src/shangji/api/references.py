@@ -62,6 +62,17 @@ class References:
             self.errors.setdefault(field, []).append(_invalid_choice())
         return found
 
+    def resolve_fields(self, data: dict, **kinds: str) -> dict:
+        """Swap each id in `data` named in `kinds` (`parent="account"`) for its record.
+
+        Only the fields present are looked up; all the misses are raised at once.
+        """
+        for field, kind in kinds.items():
+            if field in data:
+                data[field] = getattr(self, kind)(data[field], field=field)
+        self.raise_errors()
+        return data
+
     def raise_errors(self) -> None:
         if self.errors:
             raise ValidationError(self.errors)

@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from ninja import Field, Schema
-from pydantic import ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic import AliasPath, ConfigDict, PlainSerializer, WithJsonSchema
 
 # Money and rates leave the API as decimal strings ("100000.00"), never as floats.
 DecimalString = Annotated[
@@ -32,10 +32,29 @@ Cursor = Annotated[
 ]
 
 
+def read_from(*path: str, **kwargs):
+    """An output field read from the record at `path`, e.g. `read_from("owner", "username")`."""
+    return Field(validation_alias=AliasPath(*path), **kwargs)
+
+
 class InputSchema(Schema):
     """A request body: an unknown key is an error, not a change silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class PatchSchema(InputSchema):
+    """A PATCH body: only the keys sent are changed."""
+
+    def changes(self) -> dict:
+        """The keys the client sent (a `version` is not one of the changes)."""
+        return self.model_dump(exclude_unset=True, exclude={"version"})
+
+
+class VersionedPatch(PatchSchema):
+    """A PATCH body that starts with the version the client read."""
+
+    version: int = Field(description="The version you read; a stale one answers 409.")
 
 
 class MessageOut(Schema):

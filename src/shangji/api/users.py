@@ -1,10 +1,11 @@
 """/users: who may own and be assigned records."""
 
-from ninja import Field, Router, Schema
+from ninja import Router, Schema
 
 from shangji.users.models import User
 
 from .errors import AUTH_ERRORS
+from .schemas import read_from
 
 router = Router(tags=["users"])
 
@@ -14,12 +15,8 @@ class UserOut(Schema):
     username: str
     display_name: str
     role: str
-    team: int | None = Field(description="The team's id.")
+    team: int | None = read_from("team_id", description="The team's id.")
     is_active: bool
-
-    @staticmethod
-    def resolve_team(obj) -> int | None:
-        return obj.team_id
 
 
 @router.get(

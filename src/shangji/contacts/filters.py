@@ -5,23 +5,29 @@ from django.db.models import Q, Value
 from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
-from shangji.accounts.filters import AUTOSUBMIT_SELECT, SEARCH_INPUT, SortedFilterSet
 from shangji.accounts.models import Account
+from shangji.core.filters import (
+    NAME_OR_UPDATED_SORT_CHOICES,
+    SEARCH_INPUT,
+    SortedFilterSet,
+    any_field_contains,
+    name_or_updated_sorts,
+    sort_filter,
+    text_search,
+)
 from shangji.core.forms import ChosenOnlySelect
 
 from .models import Contact
 
-SORTS = {
-    "name": ("last_name", False),
-    "-name": ("last_name", True),
-    "updated": ("updated_at", False),
-    "-updated": ("updated_at", True),
-}
-SORT_CHOICES = [
-    ("name", _("Name, A to Z")),
-    ("-name", _("Name, Z to A")),
-    ("-updated", _("Recently updated")),
-    ("updated", _("Least recently updated")),
+# What the search box reads: the name both ways (see `with_full_names`), then the rest.
+SEARCH_FIELDS = [
+    "family_given",
+    "given_family",
+    "title",
+    "email",
+    "phone",
+    "mobile",
+    "account__name",
 ]
 
 
@@ -35,7 +41,7 @@ def with_full_names(queryset):
 
 def name_contains(text: str) -> Q:
     """For a queryset `with_full_names`: the name contains `text`."""
-    return Q(family_given__icontains=text) | Q(given_family__icontains=text)
+    return any_field_contains(text, ["family_given", "given_family"])
 
 
 class ContactFilter(SortedFilterSet):
@@ -46,15 +52,9 @@ class ContactFilter(SortedFilterSet):
         empty_label=_("All accounts"),
         widget=ChosenOnlySelect(attrs={"data-autosubmit": ""}),
     )
-    sort = django_filters.ChoiceFilter(
-        choices=SORT_CHOICES,
-        method="keep_order",
-        label=_("Sort by"),
-        empty_label=None,
-        widget=AUTOSUBMIT_SELECT,
-    )
+    sort = sort_filter(NAME_OR_UPDATED_SORT_CHOICES)
 
-    sorts = SORTS
+    sorts = name_or_updated_sorts("last_name")
     default_sort = "name"
 
     class Meta:
@@ -62,14 +62,4 @@ class ContactFilter(SortedFilterSet):
         fields: list[str] = []
 
     def filter_text(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return with_full_names(queryset).filter(
-            name_contains(value)
-            | Q(title__icontains=value)
-            | Q(email__icontains=value)
-            | Q(phone__icontains=value)
-            | Q(mobile__icontains=value)
-            | Q(account__name__icontains=value)
-        )
+        return text_search(with_full_names(queryset), value, SEARCH_FIELDS)

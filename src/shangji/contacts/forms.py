@@ -5,12 +5,12 @@ from django.utils.translation import gettext_lazy as _
 
 from shangji.accounts.forms import owner_choices, user_label
 from shangji.accounts.models import Account
-from shangji.core.forms import ChosenOnlySelect
+from shangji.core.forms import ChosenOnlySelect, ServiceModelForm, VersionedEditMixin
 
 from .models import Contact
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(ServiceModelForm):
     """A contact's fields; the account is searched, the owner defaults to the signed-in user."""
 
     class Meta:
@@ -40,25 +40,11 @@ class ContactForm(forms.ModelForm):
         self.fields["account"].queryset = Account.objects.order_by("name", "id")
         self.fields["owner"].queryset = owner_choices(self.instance.owner_id)
         self.fields["owner"].label_from_instance = user_label
-        # The service reports a missing family name with the model's message.
-        self.fields["last_name"].required = False
-        self.fields["last_name"].widget.attrs["required"] = True
-
-    def _post_clean(self):
-        # The service validates the model; the form only parses the input.
-        pass
+        self.required_by_service("last_name")
 
 
-class ContactEditForm(ContactForm):
+class ContactEditForm(VersionedEditMixin, ContactForm):
     """The contact form with the version the page was read at."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-
-    class Meta(ContactForm.Meta):
-        pass
-
-    def changes(self) -> dict:
-        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
 
 
 class ContactOptionsForm(forms.Form):

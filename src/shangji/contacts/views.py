@@ -2,15 +2,13 @@
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
-from shangji.core.errors import ConflictError, PermissionDeniedError
 from shangji.core.forms import OPTIONS_LIMIT
 from shangji.core.permissions import may_edit
-from shangji.core.views import add_service_errors
+from shangji.core.views import VersionedEditView, editable_or_403, service_errors_on_form
 from shangji.opportunities.models import Opportunity, OpportunityContact
 
 from .filters import ContactFilter, name_contains, with_full_names
@@ -80,11 +78,8 @@ class ContactCreateView(LoginRequiredMixin, View):
     def post(self, request):
         form = ContactForm(request.POST)
         if form.is_valid():
-            try:
+            with service_errors_on_form(form):
                 contact = contact_create(actor=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
                 messages.success(
                     request, _("Contact “%(name)s” created.") % {"name": contact.full_name}
                 )
@@ -92,54 +87,20 @@ class ContactCreateView(LoginRequiredMixin, View):
         return render(request, self.template_name, {"form": form})
 
 
-def _editable_contact(request, pk: int) -> Contact:
-    contact = get_object_or_404(
-        Contact.objects.visible_to(request.user).select_related("owner__team", "account"),
-        pk=pk,
-    )
-    if not may_edit(request.user, contact.owner):
-        raise PermissionDenied(str(PermissionDeniedError().message))
-    return contact
-
-
-class ContactEditView(LoginRequiredMixin, View):
+class ContactEditView(VersionedEditView):
     template_name = "contacts/contact_form.html"
+    form_class = ContactEditForm
+    context_object_name = "contact"
 
-    def get(self, request, pk: int):
-        contact = _editable_contact(request, pk)
-        form = ContactEditForm(instance=contact, initial={"version": contact.version})
-        return render(request, self.template_name, {"form": form, "contact": contact})
+    def get_record(self, request, pk: int) -> Contact:
+        contacts = Contact.objects.visible_to(request.user).select_related("owner__team", "account")
+        return editable_or_403(request.user, get_object_or_404(contacts, pk=pk))
 
-    def post(self, request, pk: int):
-        contact = _editable_contact(request, pk)
-        form = ContactEditForm(request.POST, instance=contact)
-        status = 200
-        if form.is_valid():
-            try:
-                contact = contact_update(
-                    contact=contact,
-                    actor=request.user,
-                    version=form.cleaned_data["version"],
-                    **form.changes(),
-                )
-            except ConflictError as error:
-                form.add_error(None, str(error.message))
-                status = 409
-            except PermissionDeniedError as error:
-                raise PermissionDenied(str(error.message)) from error
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(
-                    request, _("Contact “%(name)s” saved.") % {"name": contact.full_name}
-                )
-                return redirect(contact)
-        return render(
-            request,
-            self.template_name,
-            {"form": form, "contact": contact, "conflict": status == 409},
-            status=status,
-        )
+    def update(self, record, **arguments) -> Contact:
+        return contact_update(contact=record, **arguments)
+
+    def saved_message(self, record) -> str:
+        return _("Contact “%(name)s” saved.") % {"name": record.full_name}
 
 
 class ContactOptionsView(LoginRequiredMixin, View):

@@ -1,6 +1,10 @@
 """Form pieces every app uses."""
 
 from django import forms
+from django.utils.translation import gettext_noop
+
+# Django 6.1's empty choice label, not yet in its own Chinese catalogue: ours carries it.
+gettext_noop("- Select an option -")
 
 # How many rows a select over a big table renders before the user searches.
 OPTIONS_LIMIT = 50
@@ -30,3 +34,26 @@ class ChosenOnlySelect(forms.Select):
             return super().optgroups(name, value, attrs)
         finally:
             self.choices = full
+
+
+class ServiceModelForm(forms.ModelForm):
+    """A ModelForm that only parses input: the service validates the model and saves it."""
+
+    def _post_clean(self):
+        # The service validates the model; the form only parses the input.
+        pass
+
+    def required_by_service(self, name: str) -> None:
+        """Let the service report `name` missing in its own words; the browser still asks."""
+        self.fields[name].required = False
+        self.fields[name].widget.attrs["required"] = True
+
+
+class VersionedEditMixin(forms.Form):
+    """For an edit form: the hidden version the page was read at, and the changes apart."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def changes(self) -> dict:
+        """The cleaned fields for the update service, without `version`."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "version"}

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class StageKind(models.TextChoices):
@@ -11,7 +12,7 @@ class StageKind(models.TextChoices):
 
 
 class ForecastCategory(models.TextChoices):
-    PIPELINE = "pipeline", _("Pipeline")
+    PIPELINE = "pipeline", pgettext_lazy("forecast category", "Pipeline")
     BEST_CASE = "best_case", _("Best Case")
     COMMIT = "commit", _("Commit")
     CLOSED = "closed", _("Closed")

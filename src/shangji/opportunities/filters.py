@@ -4,12 +4,12 @@ import datetime
 
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from shangji.accounts.models import Account
+from shangji.core.filters import text_search
 from shangji.users.models import User
 
 from .choices import LeadSource, OpportunityType, StageKind
@@ -134,14 +134,7 @@ class OpportunityFilter(django_filters.FilterSet):
         return f"{stage.pipeline.label} · {stage.label}" if self._several_pipelines else stage.label
 
     def filter_text(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(account__name__icontains=value)
-            | Q(next_step__icontains=value)
-        )
+        return text_search(queryset, value, ["name", "account__name", "next_step"])
 
     def filter_status(self, queryset, name, value):
         if value == "closed":

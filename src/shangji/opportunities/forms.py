@@ -10,7 +10,7 @@ from shangji.core.forms import ChosenOnlySelect
 from shangji.core.models import Currency
 from shangji.users.models import User
 
-from .choices import ContactRole, ForecastCategory
+from .choices import ContactRole, ForecastCategory, StageKind
 from .models import Competitor, Opportunity, Stage
 
 
@@ -115,10 +115,17 @@ class OpportunityForm(forms.ModelForm):
             )
             self.initial["version"] = self.instance.version
             self.initial["account"] = self.instance.account_id
-            for name in [n for n in self.fields if n.startswith(("new_", "contact"))]:
+            for name in [n for n in self.fields if n.startswith(("new_contact", "contact"))]:
                 del self.fields[name]
         else:
             del self.fields["lost_reason"]
+            if "stage" not in self.initial:  # a new deal starts at the first stage
+                self.initial["stage"] = (
+                    Stage.objects.active()
+                    .filter(pipeline__is_default=True, kind=StageKind.OPEN)
+                    .order_by("position")
+                    .first()
+                )
         if "contact" in self.fields:
             # A contact picked from the list belongs to the chosen account.
             account_id = self._value("account")
@@ -146,7 +153,9 @@ class OpportunityForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("account") and cleaned.get("new_account_name"):
+        # On edit, typing a new account replaces the current one unless another was picked too.
+        picked = "account" in self.changed_data or self.instance.pk is None
+        if picked and cleaned.get("account") and cleaned.get("new_account_name"):
             self.add_error(
                 "new_account_name", _("Choose an existing account or create a new one, not both.")
             )
@@ -169,7 +178,7 @@ class OpportunityForm(forms.ModelForm):
         ]
         if editing:
             names = [name for name in names if name in self.changed_data]
-            if "account" in self.changed_data:
+            if "account" in self.changed_data and not data.get("new_account_name"):
                 names.append("account")
         arguments = {name: data.get(name) for name in names}
         for name in (
@@ -188,14 +197,14 @@ class OpportunityForm(forms.ModelForm):
             arguments.pop("forecast_category", None)
         if arguments.get("probability") is None:
             arguments.pop("probability", None)
-        if editing:
-            return arguments
-        arguments["account"] = data.get("account")
         if data.get("new_account_name"):
             arguments["new_account"] = {
                 "name": data["new_account_name"],
                 "industry": data.get("new_account_industry") or "",
             }
+        if editing:
+            return arguments
+        arguments["account"] = data.get("account")
         if data.get("new_contact_last_name"):
             arguments["new_contact"] = {
                 "last_name": data["new_contact_last_name"],

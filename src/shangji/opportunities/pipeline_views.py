@@ -2,15 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from shangji.core.errors import ConflictError, PermissionDeniedError, field_errors
-from shangji.core.views import add_service_errors
+from shangji.core.views import service_errors_as_messages, service_errors_on_form
 
 from .choices import StageKind
 from .models import Opportunity, Pipeline, Stage
@@ -79,11 +78,8 @@ class PipelineCreateView(AdminRequiredMixin, View):
     def post(self, request):
         form = PipelineForm(request.POST)
         if form.is_valid():
-            try:
+            with service_errors_on_form(form):
                 pipeline = pipeline_create(actor=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
                 messages.success(
                     request,
                     _(
@@ -107,11 +103,8 @@ class StageCreateView(AdminRequiredMixin, View):
         pipeline = get_object_or_404(Pipeline, pk=pipeline_id)
         form = StageForm(request.POST)
         if form.is_valid():
-            try:
+            with service_errors_on_form(form):
                 stage = stage_create(actor=request.user, pipeline=pipeline, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
                 messages.success(request, _("Stage “%(name)s” added.") % {"name": stage.label})
                 return redirect(_back_to(pipeline.pk))
         return render(request, self.template_name, {"form": form, "pipeline": pipeline})
@@ -130,19 +123,12 @@ class StageEditView(AdminRequiredMixin, View):
         stage = get_object_or_404(Stage.objects.select_related("pipeline"), pk=stage_id)
         form = StageForm(request.POST)
         if form.is_valid():
-            try:
+            with service_errors_on_form(form):
                 stage = stage_update(actor=request.user, stage=stage, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
                 messages.success(request, _("Stage “%(name)s” saved.") % {"name": stage.label})
                 return redirect(_back_to(stage.pipeline_id))
         context = {"form": form, "pipeline": stage.pipeline, "stage": stage}
         return render(request, self.template_name, context)
-
-
-def _error_text(error: ValidationError) -> str:
-    return " ".join(message for messages_ in field_errors(error).values() for message in messages_)
 
 
 class StageMoveView(AdminRequiredMixin, View):
@@ -154,10 +140,8 @@ class StageMoveView(AdminRequiredMixin, View):
         if not form.is_valid():
             messages.error(request, _("Move a stage up or down."))
             return redirect(_back_to(stage.pipeline_id))
-        try:
+        with service_errors_as_messages(request):
             stage_reorder(actor=request.user, stage=stage, direction=form.cleaned_data["direction"])
-        except ValidationError as error:
-            messages.error(request, _error_text(error))
         return redirect(_back_to(stage.pipeline_id))
 
 
@@ -179,17 +163,10 @@ class StageRetireView(AdminRequiredMixin, View):
         stage = get_object_or_404(Stage.objects.select_related("pipeline"), pk=stage_id)
         form = StageRetireForm(request.POST, stage=stage)
         if form.is_valid():
-            try:
+            with service_errors_on_form(form):
                 stage = stage_retire(
                     actor=request.user, stage=stage, move_to=form.cleaned_data["move_to"]
                 )
-            except PermissionDeniedError as error:
-                raise PermissionDenied(str(error.message)) from error
-            except ConflictError as error:
-                form.add_error(None, str(error.message))
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
                 messages.success(request, _("Stage “%(name)s” retired.") % {"name": stage.label})
                 return redirect(_back_to(stage.pipeline_id))
         return self._render(request, stage, form)

@@ -3,10 +3,9 @@
 import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shangji.accounts.services import account_create
@@ -135,21 +134,30 @@ def _record_change(opportunity: Opportunity, before: dict | None, actor, changed
 
 
 def _notify_assignment(opportunity: Opportunity, actor) -> None:
-    owner = opportunity.owner
-    if owner.pk == getattr(actor, "pk", None):
+    if opportunity.owner_id == getattr(actor, "pk", None):
         return
-    with translation.override(owner.language or settings.LANGUAGE_CODE):
-        message = _("%(actor)s assigned you the opportunity “%(name)s”.") % {
-            "actor": actor.display_name if actor else _("Shangji"),
-            "name": opportunity.name,
-        }
     Notification.objects.create(
-        recipient=owner,
+        recipient_id=opportunity.owner_id,
         actor=actor,
         verb="assigned",
-        message=message[:300],
+        params={"actor": actor.display_name, "name": opportunity.name},
         url=opportunity.get_absolute_url(),
     )
+
+
+def _create_inline_account(actor, account, new_account: dict, errors: dict):
+    """The account created from the opportunity form; its errors go under new_account_*."""
+    if account is not None:
+        errors.setdefault("account", []).append(
+            _("Choose an existing account or create a new one, not both.")
+        )
+        return account
+    try:
+        return account_create(actor=actor, **new_account)
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(f"new_account_{field}", []).extend(messages)
+        return None
 
 
 def opportunity_create(
@@ -176,16 +184,7 @@ def opportunity_create(
     with transaction.atomic():
         errors: dict[str, list] = {}
         if new_account:
-            if account is not None:
-                errors.setdefault("account", []).append(
-                    _("Choose an existing account or create a new one, not both.")
-                )
-            else:
-                try:
-                    account = account_create(actor=actor, **new_account)
-                except ValidationError as error:
-                    for field, messages in error.message_dict.items():
-                        errors.setdefault(f"new_account_{field}", []).extend(messages)
+            account = _create_inline_account(actor, account, new_account, errors)
         changes = {
             "name": (name or "").strip(),
             "amount": amount,
@@ -228,7 +227,9 @@ def opportunity_create(
         return opportunity
 
 
-def opportunity_update(*, opportunity: Opportunity, actor, version: int, **changes) -> Opportunity:
+def opportunity_update(
+    *, opportunity: Opportunity, actor, version: int, new_account: dict | None = None, **changes
+) -> Opportunity:
     """Change fields of an opportunity; a stale `version` changes nothing (ConflictError).
 
     Only the keys given are changed. A stage move takes the new stage's probability unless the
@@ -238,10 +239,15 @@ def opportunity_update(*, opportunity: Opportunity, actor, version: int, **chang
         current = lock_current(opportunity, version)
         require_edit(actor, current.owner)
         before = _snapshot(current)
+        inline_errors: dict[str, list] = {}
+        if new_account:
+            changes["account"] = _create_inline_account(
+                actor, changes.get("account"), new_account, inline_errors
+            )
         if "name" in changes:
             changes["name"] = (changes["name"] or "").strip()
         changed = apply_changes(current, changes, OPPORTUNITY_FIELDS)
-        errors = _apply_rules(current, changes, changed, creating=False)
+        errors = {**inline_errors, **_apply_rules(current, changes, changed, creating=False)}
         clean_or_raise(current, errors)
         if not changed and _snapshot(current) == before:
             return current

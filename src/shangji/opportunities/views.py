@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,10 +11,14 @@ from django.views.decorators.http import require_POST
 
 from shangji.accounts.models import Account
 from shangji.contacts.models import Contact
-from shangji.core.errors import ConflictError, PermissionDeniedError, field_errors
 from shangji.core.exports import csv_response
 from shangji.core.permissions import may_edit
-from shangji.core.views import add_service_errors, query_string
+from shangji.core.views import (
+    editable_or_403,
+    query_string,
+    service_errors_as_messages,
+    service_errors_on_form,
+)
 from shangji.users.models import User
 
 from . import selectors, services
@@ -191,13 +194,10 @@ def opportunity_create_view(request):
         initial["account"] = Account.objects.filter(pk=account_id).first()
     form = OpportunityForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with service_errors_on_form(form, _NEW_FIELD_NAMES):
             opportunity = services.opportunity_create(
                 actor=request.user, **form.service_arguments()
             )
-        except ValidationError as error:
-            add_service_errors(form, error, _NEW_FIELD_NAMES)
-        else:
             messages.success(
                 request, _("Opportunity “%(name)s” created.") % {"name": opportunity.name}
             )
@@ -220,25 +220,17 @@ _NEW_FIELD_NAMES = {
 
 @login_required
 def opportunity_edit_view(request, pk):
-    opportunity = selectors.opportunity_get(user=request.user, pk=pk)
-    if not may_edit(request.user, opportunity.owner):
-        raise PermissionDenied
+    opportunity = editable_or_403(request.user, selectors.opportunity_get(user=request.user, pk=pk))
     form = OpportunityForm(request.POST or None, instance=opportunity, user=request.user)
     if request.method == "POST" and form.is_valid():
-        try:
+        # A conflict shows on the form, answered with 200 like any other form error.
+        with service_errors_on_form(form):
             services.opportunity_update(
                 opportunity=opportunity,
                 actor=request.user,
                 version=form.cleaned_data["version"] or 0,
                 **form.service_arguments(),
             )
-        except ConflictError as conflict:
-            form.add_error(None, conflict.message)
-        except PermissionDeniedError as denied:
-            raise PermissionDenied(denied.message) from None
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
             messages.success(request, _("Changes saved."))
             return redirect(opportunity)
     return render(
@@ -248,17 +240,8 @@ def opportunity_edit_view(request, pk):
 
 def _run_action(request, opportunity, action, success: str):
     """Run a detail-page action; report conflicts and errors as messages, then go back."""
-    try:
+    with service_errors_as_messages(request):
         action()
-    except ConflictError as conflict:
-        messages.error(request, conflict.message)
-    except PermissionDeniedError as denied:
-        raise PermissionDenied(denied.message) from None
-    except ValidationError as error:
-        for field_messages in field_errors(error).values():
-            for message in field_messages:
-                messages.error(request, message)
-    else:
         messages.success(request, success)
     return redirect(opportunity)
 
@@ -312,17 +295,12 @@ def opportunity_assign_view(request, pk):
 @require_POST
 def opportunity_delete_view(request, pk):
     opportunity = selectors.opportunity_get(user=request.user, pk=pk)
-    try:
-        services.opportunity_delete(
-            opportunity=opportunity, actor=request.user, version=int(request.POST.get("version", 0))
-        )
-    except ConflictError as conflict:
-        messages.error(request, conflict.message)
-        return redirect(opportunity)
-    except PermissionDeniedError as denied:
-        raise PermissionDenied(denied.message) from None
-    messages.success(request, _("Opportunity “%(name)s” deleted.") % {"name": opportunity.name})
-    return redirect("opportunities:opportunity_list")
+    version = int(request.POST.get("version", 0))
+    with service_errors_as_messages(request):
+        services.opportunity_delete(opportunity=opportunity, actor=request.user, version=version)
+        messages.success(request, _("Opportunity “%(name)s” deleted.") % {"name": opportunity.name})
+        return redirect("opportunities:opportunity_list")
+    return redirect(opportunity)
 
 
 @login_required

@@ -126,6 +126,12 @@ class ApiToken(models.Model):
         return "sj_" + secrets.token_urlsafe(32)
 
 
+# What each kind of notification says, rendered in the reader's language when read.
+NOTIFICATION_TEXTS = {
+    "assigned": _("%(actor)s assigned you the opportunity “%(name)s”."),
+}
+
+
 class Notification(models.Model):
     """An in-app message to one user (assignments for now; reminders later)."""
 
@@ -134,7 +140,7 @@ class Notification(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     verb = models.CharField(max_length=32)
-    message = models.CharField(max_length=300)
+    params = models.JSONField(default=dict)
     url = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -144,4 +150,8 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
 
     def __str__(self) -> str:
-        return self.message
+        return self.text
+
+    @property
+    def text(self) -> str:
+        return str(NOTIFICATION_TEXTS[self.verb]) % self.params

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from shangji import demo
 
@@ -8,10 +9,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not demo.is_empty():
-            self.stdout.write("The database already has data: demo data not loaded.")
+            self.stdout.write(_("The database already has data: demo data not loaded."))
             return
         summary = demo.load()
         self.stdout.write(
-            f"Loaded the demo: {summary['users']} users, {summary['accounts']} accounts, "
-            f"{summary['opportunities']} opportunities."
+            _(
+                "Loaded the demo: %(users)s users, %(accounts)s accounts, "
+                "%(opportunities)s opportunities."
+            )
+            % summary
         )

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from shangji.users.models import User
 from shangji.users.services import api_token_create
@@ -14,6 +15,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         user = User.objects.filter(username=options["username"], is_active=True).first()
         if user is None:
-            raise CommandError(f"No active user named {options['username']!r}.")
+            raise CommandError(_("No active user named “%(username)s”.") % options)
         _token, raw = api_token_create(user=user, name=options["name"])
         self.stdout.write(raw)

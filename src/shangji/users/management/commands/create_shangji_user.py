@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from shangji.users.choices import Role
 from shangji.users.models import Team
@@ -34,4 +35,7 @@ class Command(BaseCommand):
             )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
-        self.stdout.write(f"Created user {user.username} ({user.get_role_display()}).")
+        self.stdout.write(
+            _("Created user %(username)s (%(role)s).")
+            % {"username": user.username, "role": user.get_role_display()}
+        )
