@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "shangji.accounts",
     "shangji.contacts",
     "shangji.opportunities",
+    "shangji.activities",
     "shangji.api",
 ]
 
