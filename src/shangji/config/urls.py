@@ -15,6 +15,8 @@ urlpatterns = [
     path("settings/pipelines/", include("shangji.opportunities.pipeline_urls")),
     path("accounts/", include("shangji.accounts.urls")),
     path("contacts/", include("shangji.contacts.urls")),
+    path("", include("shangji.activities.urls")),
+    path("mail/", include("shangji.activities.mail.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
