@@ -31,6 +31,38 @@ def client():
     return Client(headers={"accept-language": "en"})
 
 
+def _ensure_reference_data():
+    """The rows the data migrations create (currencies, default pipeline, organisation).
+
+    A transactional test (live server, real worker processes) ends by emptying the tables,
+    migrations' rows included; the tests after it get them back from the same functions.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    from shangji.core.models import Currency
+    from shangji.opportunities.models import Stage
+
+    if not Currency.objects.exists():
+        importlib.import_module("shangji.core.migrations.0002_default_currencies").add_currencies(
+            apps, None
+        )
+    if not Stage.objects.exists():
+        importlib.import_module(
+            "shangji.opportunities.migrations.0003_default_pipeline"
+        ).add_default_pipeline(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """Currencies and the default pipeline in every test that uses the database."""
+    uses_database = {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    if uses_database or any(marker.name == "django_db" for marker in request.node.iter_markers()):
+        request.getfixturevalue("_django_db_helper")
+        _ensure_reference_data()
+
+
 @pytest.fixture
 def stages(db):
     """The default pipeline's stages by English name (created by the migrations)."""

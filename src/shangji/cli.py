@@ -1,4 +1,4 @@
-"""The `shangji` command: demo, serve, worker, manage, createuser, token."""
+"""The `shangji` command: demo, serve, worker, manage, createuser, token, mail-inbound."""
 
 import argparse
 import contextlib
@@ -102,6 +102,11 @@ def cmd_serve(args) -> int:
 
 
 def cmd_worker(args) -> int:
+    _setup_django()
+    from shangji.activities.tasks import start_reminder_sweeper
+
+    # The reminder safety net runs beside the task loop (why: see activities/tasks.py).
+    start_reminder_sweeper(args.sweep_interval)
     _manage("db_worker", "--queue-name", "*", "--interval", str(args.interval), "--no-reload")
     return 0
 
@@ -143,6 +148,14 @@ def cmd_token(args) -> int:
     return 0
 
 
+def cmd_mail_inbound(args) -> int:
+    _setup_django()
+    from shangji.activities.mail.inbound import serve_forever
+
+    serve_forever(args.host, args.port)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="shangji", description="Shangji sales CRM")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -162,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="run the background task worker")
     worker.add_argument("--interval", type=float, default=1.0)
+    worker.add_argument(
+        "--sweep-interval",
+        type=float,
+        default=30.0,
+        help="seconds between sweeps for reminders whose task was lost",
+    )
     worker.set_defaults(func=cmd_worker)
 
     manage = commands.add_parser("manage", help="run a Django management command")
@@ -187,6 +206,14 @@ def build_parser() -> argparse.ArgumentParser:
     token_create.add_argument("username")
     token_create.add_argument("--name", default="cli")
     token_create.set_defaults(func=cmd_token)
+
+    inbound = commands.add_parser(
+        "mail-inbound",
+        help="receive mail over SMTP: opp-<id>@<inbound domain> and the general address",
+    )
+    inbound.add_argument("--host", default=os.environ.get("MAIL_INBOUND_HOST", "127.0.0.1"))
+    inbound.add_argument("--port", type=int, default=int(os.environ.get("MAIL_INBOUND_PORT", 2525)))
+    inbound.set_defaults(func=cmd_mail_inbound)
     return parser
 
 

@@ -4,11 +4,17 @@ pipeline around it. Written through the services, so the history rows are real."
 import datetime
 import random
 from decimal import Decimal
+from email import policy as mail_policy
+from email.message import EmailMessage
+from email.utils import format_datetime
 
 from django.db import transaction
 from django.utils import timezone
 
 from shangji.accounts.services import account_create
+from shangji.activities.mail.services import email_import
+from shangji.activities.models import Activity
+from shangji.activities.services import activity_create, activity_update
 from shangji.contacts.services import contact_create
 from shangji.core.models import Currency, ExchangeRate
 from shangji.opportunities.models import Opportunity, OpportunityChange, Stage
@@ -145,6 +151,8 @@ def load() -> dict:
     currencies = {currency.code: currency for currency in Currency.objects.all()}
     seed = _seed_story(liming, wangqiang, accounts, contacts, stages, currencies)
     count = _pipeline_around(reps, accounts, contacts, stages, currencies)
+    _seed_activities(seed, liming, wangqiang, contacts)
+    _activities_around(seed, contacts)
     return {
         "users": 5,
         "accounts": len(accounts),
@@ -302,3 +310,235 @@ def _pipeline_around(reps, accounts, contacts, stages, currencies) -> int:
             _backdate(opportunity, _at(days_ago, 11))
         count += 1
     return count
+
+
+def _logged(actor, created: datetime.datetime, **fields) -> Activity:
+    """An activity written through the service, then dated to when it was recorded."""
+    activity = activity_create(actor=actor, **fields)
+    dates = {"created_at": created, "updated_at": created}
+    if activity.starts_at is None:  # a note sits on the timeline when it was written
+        dates["occurred_at"] = created
+    Activity.objects.filter(pk=activity.pk).update(**dates)
+    return activity
+
+
+# The weekly calls with 王芳: (days ago, subject, notes).
+WEEKLY_CALLS = [
+    (
+        63,
+        "初次电话沟通",
+        "介绍尚品衣舍品牌和春夏系列；王芳对进驻新城百货感兴趣，约定寄送产品目录。",
+    ),
+    (
+        56,
+        "摆放位置和营销推广计划",
+        "王芳希望在二楼女装区设专柜，靠近扶梯口；首月配合店内会员日促销，橱窗展示两周。",
+    ),
+    (49, "样品反馈", "面料和版型获采购部认可；王芳提出关注旺季补货的供应链稳定性。约定面谈。"),
+    (42, "面谈后跟进", "发送会议纪要；王芳确认需求清单，内部开始评估专柜面积。"),
+    (35, "需求确认", "确认首批 12 个款式、每款 3 个尺码；王芳希望提供陈列方案。"),
+    (28, "报价结构和账期", "讨论联营扣点与账期（60 天）；王芳需要刘建国审批。"),
+    (21, "报价单反馈", "王芳希望首批订单价格下调 5%，并要求提供质检报告。"),
+    (14, "谈判：退换货与补货", "就退换货条款和 7 天补货周期达成初步一致。"),
+    (7, "合同草案意见", "王芳反馈合同草案修改意见，将内部走审批流程，预计两周内答复。"),
+]
+
+
+def _seed_activities(opportunity: Opportunity, liming, wangqiang, contacts) -> None:
+    """新城百货合作项目's history: weekly calls, the meeting and what it agreed, 王芳's
+    concerns, the e-mailed catalogue, and the supply-chain report due next week."""
+    wangfang = contacts["王芳"]
+    deal = {"opportunity": opportunity, "contact": wangfang}
+    for days_ago, subject, notes in WEEKLY_CALLS:
+        _logged(
+            wangqiang,
+            _at(days_ago, 11),
+            kind="call",
+            subject=f"与王芳电话：{subject}",
+            status="held",
+            direction="outbound",
+            starts_at=_at(days_ago, 10),
+            duration_minutes=30,
+            body=notes,
+            **deal,
+        )
+    _mail_history(opportunity, wangqiang, wangfang)
+    start = _at(46, 14)
+    meeting = _logged(
+        wangqiang,
+        _at(50, 9),
+        kind="meeting",
+        subject="新城百货合作面谈",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(minutes=90),
+        location="新城百货总部 3 楼会议室",
+        body="1. 品牌与产品线介绍\n2. 专柜摆放位置\n3. 营销推广计划\n4. 供货与质量控制",
+        attendee_users=[liming],
+        attendee_contacts=[wangfang, contacts["刘建国"]],
+        **deal,
+    )
+    meeting = activity_update(
+        activity=meeting,
+        actor=wangqiang,
+        version=meeting.version,
+        status="held",
+        minutes=(
+            "双方同意在二楼女装区设立 60 平方米专柜；首季度联合推广（会员日 + 橱窗展示）；"
+            "尚品衣舍在两周内提交供应链管理报告；下一步进入需求分析。"
+        ),
+    )
+    Activity.objects.filter(pk=meeting.pk).update(updated_at=_at(46, 17))
+    _logged(
+        wangqiang,
+        _at(44, 18),
+        kind="note",
+        subject="王芳的顾虑：供应链管理和产品质量控制",
+        body=(
+            "1）供应链管理：旺季补货周期能否控制在 7 天内，是否有备用产能；\n"
+            "2）产品质量控制：希望提供第三方质检报告和近一年的次品率数据。\n"
+            "需要在供应链管理报告中逐条回应。"
+        ),
+        **deal,
+    )
+    _logged(
+        wangqiang,
+        _at(2, 9),
+        kind="task",
+        subject="准备供应链管理报告",
+        starts_at=_at(-7, 17),
+        priority="high",
+        body="回应王芳对供应链管理和产品质量控制的关注：补货周期、备用产能、第三方质检报告、次品率数据。",
+        reminders=[1440, 60],
+        **deal,
+    )
+    _logged(
+        wangqiang,
+        _at(1, 17),
+        kind="call",
+        subject="与王芳电话：合同审批进度",
+        status="planned",
+        starts_at=_at(-2, 10),
+        duration_minutes=15,
+        reminders=[15],
+        **deal,
+    )
+    _logged(
+        liming,
+        _at(3, 10),
+        kind="task",
+        subject="把面谈纪要转给刘建国",
+        starts_at=_at(1, 18),
+        priority="medium",
+        owner=wangqiang,
+        **deal,
+    )
+
+
+def _eml(*, sender, to, subject, body, when, message_id, reply_to="", attachment=None) -> bytes:
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, to, subject
+    message["Date"] = format_datetime(when)
+    message["Message-ID"] = message_id
+    if reply_to:
+        message["In-Reply-To"] = reply_to
+    message.set_content(body)
+    if attachment:
+        name, content = attachment
+        message.add_attachment(content.encode(), "text", "plain", filename=name)
+    return message.as_bytes(policy=mail_policy.SMTP)
+
+
+def _mail_history(opportunity: Opportunity, wangqiang, wangfang) -> None:
+    """The catalogue 王强 e-mailed to 王芳 and her reply, logged as e-mails are (.eml)."""
+    rep = f"王强 <{wangqiang.email}>"
+    buyer = f"王芳 <{wangfang.email}>"
+    messages = [
+        (
+            _at(60, 16),
+            _eml(
+                sender=rep,
+                to=buyer,
+                subject="尚品衣舍 2026 春夏产品目录",
+                body="王经理您好：\n\n附件是我们 2026 春夏系列的产品目录和品牌介绍，"
+                "请转给刘总参阅。期待下周电话沟通。\n\n王强\n尚品衣舍",
+                when=_at(60, 16),
+                message_id="<catalogue-2026@shangpin.example>",
+                attachment=(
+                    "尚品衣舍2026春夏产品目录.txt",
+                    "尚品衣舍 2026 春夏系列：连衣裙、针织衫、休闲西装，共 48 款。\n",
+                ),
+            ),
+        ),
+        (
+            _at(59, 9),
+            _eml(
+                sender=buyer,
+                to=rep,
+                subject="回复：尚品衣舍 2026 春夏产品目录",
+                body="王强您好：\n\n目录已收到，已转刘总。我们比较关注供货周期和质检流程，"
+                "下次电话请一并介绍。\n\n王芳\n新城百货采购部",
+                when=_at(59, 9),
+                message_id="<reply-catalogue@xincheng.example>",
+                reply_to="<catalogue-2026@shangpin.example>",
+            ),
+        ),
+    ]
+    for when, raw in messages:
+        activity = email_import(actor=wangqiang, raw=raw, opportunity=opportunity)
+        Activity.objects.filter(pk=activity.pk).update(created_at=when, updated_at=when)
+
+
+# Activities on other open deals: (call subject, notes, task subject, task due in days).
+AROUND = [
+    ("确认进场时间", "对方希望下月中旬进场，需确认陈列道具。", "寄送陈列方案", 3),
+    ("报价沟通", "对方认为价格偏高，希望看到竞品对比。", "整理竞品价格对比", -1),
+    ("样品寄送确认", "样品已签收，下周给反馈。", "跟进样品反馈", 0),
+    ("联名款设计讨论", "对方提供会员画像，希望首批 3 款。", "提交联名款草图", 5),
+    ("代运营需求", "对方需要直播和店铺装修两项服务。", "报价单：代运营服务", 2),
+    ("制服尺码统计", "对方 HR 下周提供员工尺码表。", "催收尺码表", -3),
+]
+
+
+def _activities_around(seed: Opportunity, contacts) -> None:
+    """A call and a follow-up task on some of the other open deals, and a meeting today."""
+    deals = list(
+        Opportunity.objects.exclude(pk=seed.pk)
+        .filter(stage__kind="open")
+        .select_related("owner", "account")
+        .order_by("id")[: len(AROUND)]
+    )
+    people = {contact.account_id: contact for contact in contacts.values()}
+    for index, (deal, (call, notes, task, due_in)) in enumerate(zip(deals, AROUND, strict=False)):
+        links = {"opportunity": deal, "contact": people.get(deal.account_id)}
+        _logged(
+            deal.owner,
+            _at(5 + index * 3, 16),
+            kind="call",
+            subject=call,
+            status="held",
+            starts_at=_at(5 + index * 3, 15),
+            duration_minutes=20,
+            body=notes,
+            **links,
+        )
+        _logged(
+            deal.owner,
+            _at(4 + index * 3, 9),
+            kind="task",
+            subject=task,
+            starts_at=_at(-due_in, 17),
+            priority="medium",
+            **links,
+        )
+    if deals:
+        deal = deals[0]
+        _logged(
+            deal.owner,
+            _at(2, 10),
+            kind="meeting",
+            subject="季度业务回顾",
+            starts_at=_at(0, 15),
+            ends_at=_at(0, 16),
+            location=deal.account.name,
+            opportunity=deal,
+        )

@@ -43,6 +43,37 @@ OPPORTUNITY_FIELDS = {
 }
 
 
+# The keys of every activity the API answers with.
+ACTIVITY_FIELDS = {
+    "id",
+    "kind",
+    "subject",
+    "body",
+    "minutes",
+    "status",
+    "direction",
+    "priority",
+    "starts_at",
+    "ends_at",
+    "duration_minutes",
+    "location",
+    "completed_at",
+    "occurred_at",
+    "owner",
+    "owner_username",
+    "opportunity",
+    "account",
+    "contact",
+    "attendees",
+    "reminders",
+    "attachments",
+    "email",
+    "version",
+    "created_at",
+    "updated_at",
+}
+
+
 class ApiClient:
     """Requests to /api/v1 as one user (or anonymously), with JSON bodies."""
 

@@ -30,6 +30,16 @@ def test_openapi_document_is_3_1_and_complete():
         "/api/v1/pipelines/{pipeline_id}/stages": {"post"},
         "/api/v1/stages/{stage_id}": {"patch"},
         "/api/v1/users": {"get"},
+        "/api/v1/activities": {"get", "post"},
+        "/api/v1/activities/{activity_id}": {"get", "patch", "delete"},
+        "/api/v1/activities/{activity_id}/complete": {"post"},
+        "/api/v1/emails": {"post"},
+        "/api/v1/emails/import": {"post"},
+        "/api/v1/opportunities/{opportunity_id}/timeline": {"get"},
+        "/api/v1/accounts/{account_id}/timeline": {"get"},
+        "/api/v1/contacts/{contact_id}/timeline": {"get"},
+        "/api/v1/notifications": {"get"},
+        "/api/v1/notifications/read": {"post"},
     }
     assert {path: set(operations) for path, operations in paths.items()} == expected
     for path, operations in paths.items():
@@ -59,6 +69,31 @@ def test_openapi_document_is_3_1_and_complete():
         "amount_min",
         "close_date_from",
     } <= parameters
+    activity_parameters = {p["name"] for p in paths["/api/v1/activities"]["get"]["parameters"]}
+    assert {
+        "kind",
+        "status",
+        "owner",
+        "mine",
+        "open",
+        "opportunity",
+        "account",
+        "contact",
+        "starts_from",
+        "starts_to",
+        "ordering",
+        "cursor",
+        "limit",
+    } <= activity_parameters
+    activity = document["components"]["schemas"]["ActivityOut"]["properties"]
+    assert {"attendees", "reminders", "attachments", "email", "version"} <= set(activity)
+    for path in ("/api/v1/emails", "/api/v1/emails/import"):
+        content = paths[path]["post"]["requestBody"]["content"]
+        assert set(content) == {"application/json", "multipart/form-data"}, path
+        assert "$ref" not in json.dumps(content), path  # the body schemas are written out
+    upload = paths["/api/v1/emails/import"]["post"]["requestBody"]["content"]
+    assert upload["multipart/form-data"]["schema"]["properties"]["file"]["format"] == "binary"
+    assert "raw" in upload["application/json"]["schema"]["properties"]
     schemes = document["components"]["securitySchemes"]
     assert {scheme["type"] for scheme in schemes.values()} == {"http", "apiKey"}
 

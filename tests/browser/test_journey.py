@@ -20,6 +20,8 @@ def test_manager_creates_opportunity_with_new_account_and_contact(
     page.fill("#id_username", "liming")
     page.fill("#id_password", "demo1234")
     page.click("button[type=submit]")
+    page.wait_for_url("**/my-work/")  # the rep's home
+    page.click("nav.mainnav a[href='/opportunities/']")  # opens Opportunities
     page.wait_for_url("**/opportunities/")
 
     page.click("a.button.primary")  # Create

@@ -22,7 +22,7 @@ def test_contact_form_searches_accounts_and_saves(live_server, page, team_users,
     page.fill("#id_username", "wangqiang")
     page.fill("#id_password", "demo1234")
     page.click("button[type=submit]")
-    page.wait_for_url("**/opportunities/")
+    page.wait_for_url("**/my-work/")
 
     page.goto(f"{live_server.url}/contacts/new/")
     page.fill("#id_last_name", "王")

@@ -4,12 +4,12 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 
-def test_login_redirects_to_opportunities_and_bad_password_is_refused(client, team_users):
+def test_login_redirects_to_my_work_and_bad_password_is_refused(client, team_users):
     response = client.post(reverse("users:login"), {"username": "liming", "password": "nope"})
     assert response.status_code == 200
     assert "Please enter a correct username and password" in response.content.decode()
     response = client.post(reverse("users:login"), {"username": "liming", "password": "demo1234"})
-    assert response.status_code == 302 and response["Location"] == "/opportunities/"
+    assert response.status_code == 302 and response["Location"] == "/my-work/"
 
 
 def test_pages_need_login(client):

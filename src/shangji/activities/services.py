@@ -247,10 +247,13 @@ def activity_complete(*, activity: Activity, actor, version: int) -> Activity:
     return activity_update(activity=activity, actor=actor, version=version, status=status)
 
 
-def activity_delete(*, activity: Activity, actor) -> None:
-    """Delete an activity with its attachments' files; its reminders go with it."""
+def activity_delete(*, activity: Activity, actor, version: int | None = None) -> None:
+    """Delete an activity with its attachments' files; its reminders go with it.
+
+    With `version`, a stale one deletes nothing (someone changed the activity meanwhile).
+    """
     with transaction.atomic():
-        current = Activity.objects.select_for_update().get(pk=activity.pk)
+        current = lock_current(activity, version)
         if not may_edit_activity(actor, current):
             raise PermissionDeniedError()
         reminders_cancel(current)

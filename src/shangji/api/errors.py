@@ -47,6 +47,8 @@ def _field_name(location: tuple) -> str:
     source, *rest = location
     if source == "body" and len(rest) > 1:
         rest = rest[1:]  # the name of the endpoint's body argument
+    elif source == "query" and len(rest) > 2 and isinstance(rest[1], str):
+        rest = rest[1:]  # ('query', 'filters', 'kind', 0): the name of the Query[...] argument
     return ".".join(str(part) for part in rest) or "__all__"
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from shangji.accounts.models import Account
 from shangji.contacts.models import Contact
 from shangji.core.models import Currency
-from shangji.opportunities.models import Stage
+from shangji.opportunities.models import Opportunity, Stage
 from shangji.users.models import User
 
 
@@ -39,6 +39,11 @@ class References:
     def contact(self, pk, field: str = "contact"):
         return self._get(field, Contact.objects.visible_to(self.user), pk)
 
+    def opportunity(self, pk, field: str = "opportunity"):
+        return self._get(
+            field, Opportunity.objects.visible_to(self.user).select_related("owner__team"), pk
+        )
+
     def stage(self, pk, field: str = "stage"):
         return self._get(field, Stage.objects.select_related("pipeline"), pk)
 
@@ -61,6 +66,18 @@ class References:
         if len(found) != len(set(pks)):
             self.errors.setdefault(field, []).append(_invalid_choice())
         return found
+
+    def users(self, pks: list[int], field: str = "users") -> list[User]:
+        """The users with these ids, in the order given; any unknown id is a field error."""
+        found = User.objects.in_bulk(pks)
+        if len(found) != len(set(pks)):
+            self.errors.setdefault(field, []).append(_invalid_choice())
+        return [found[pk] for pk in dict.fromkeys(pks) if pk in found]
+
+    def contact_list(self, pks: list[int], field: str = "contacts") -> list[Contact]:
+        """The visible contacts with these ids, in the order given (see `contacts`)."""
+        found = self.contacts(pks, field=field)
+        return [found[pk] for pk in dict.fromkeys(pks) if pk in found]
 
     def resolve_fields(self, data: dict, **kinds: str) -> dict:
         """Swap each id in `data` named in `kinds` (`parent="account"`) for its record.

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from .email_url import parse_email_url
+
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 SHANGJI_HOME = Path(os.environ.get("SHANGJI_HOME", "var")).resolve()
 SHANGJI_HOME.mkdir(parents=True, exist_ok=True)
@@ -73,7 +75,7 @@ ROOT_URLCONF = "shangji.config.urls"
 WSGI_APPLICATION = "shangji.config.wsgi.application"
 AUTH_USER_MODEL = "users.User"
 LOGIN_URL = "users:login"
-LOGIN_REDIRECT_URL = "opportunities:opportunity_list"
+LOGIN_REDIRECT_URL = "activities:my_work"
 LOGOUT_REDIRECT_URL = "users:login"
 
 TEMPLATES = [
@@ -148,6 +150,18 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+
+# E-mail: the outgoing server from EMAIL_URL (see config/email_url.py for the forms it takes;
+# the SMTP settings page, when filled in, wins); without it mail is printed to the console.
+MAILERS = {"default": parse_email_url(os.environ.get("EMAIL_URL") or "console://")}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "shangji@localhost")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Inbound mail (`shangji mail-inbound`): defaults for the SMTP settings page's fields.
+EMAIL_INBOUND_DOMAIN = os.environ.get("EMAIL_INBOUND_DOMAIN", "")
+EMAIL_INBOUND_ADDRESS = os.environ.get("EMAIL_INBOUND_ADDRESS", "")
+# The address users reach Shangji at, for links in e-mails (e.g. https://crm.example.com).
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 
 PAGE_SIZE = 50
 

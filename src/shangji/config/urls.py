@@ -9,7 +9,7 @@ admin.site.site_header = _("Shangji administration")
 admin.site.site_title = _("Shangji")
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="opportunities:opportunity_list"), name="home"),
+    path("", RedirectView.as_view(pattern_name="activities:my_work"), name="home"),
     path("", include("shangji.users.urls")),
     path("opportunities/", include("shangji.opportunities.urls")),
     path("settings/pipelines/", include("shangji.opportunities.pipeline_urls")),

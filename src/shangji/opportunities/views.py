@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shangji.accounts.models import Account
+from shangji.activities.panels import RecordRef, panel_context
 from shangji.contacts.models import Contact
 from shangji.core.exports import csv_response
 from shangji.core.permissions import may_edit
@@ -169,22 +170,48 @@ def opportunity_detail_view(request, pk):
     context = selectors.opportunity_detail(user=request.user, pk=pk)
     opportunity = context["opportunity"]
     can_edit = may_edit(request.user, opportunity.owner)
-    context.update(
-        can_edit=can_edit,
-        assign_form=AssignForm(
-            initial={"owner": opportunity.owner_id, "version": opportunity.version}
-        ),
-        contact_role_form=ContactRoleForm(),
-        competitor_form=CompetitorForm(),
-        account_contacts=list(
+    account_contacts = (
+        list(
             Contact.objects.filter(account_id=opportunity.account_id).order_by("last_name", "id")[
                 :200
             ]
         )
         if opportunity.account_id
-        else [],
+        else []
+    )
+    # One list of users serves the assign form and the activity forms (one query, not three).
+    users = list(User.objects.filter(is_active=True))
+    assign_form = AssignForm(
+        initial={"owner": opportunity.owner_id, "version": opportunity.version}
+    )
+    owner_field = assign_form.fields["owner"]
+    owner_field.choices = [("", owner_field.empty_label)] + [
+        (user.pk, user.display_name) for user in users
+    ]
+    context.update(
+        can_edit=can_edit,
+        assign_form=assign_form,
+        contact_role_form=ContactRoleForm(),
+        competitor_form=CompetitorForm(),
+        account_contacts=account_contacts,
+    )
+    context.update(
+        panel_context(
+            request,
+            RecordRef("opportunity", opportunity),
+            users=users,
+            contacts=_meeting_contacts(account_contacts, context["contact_roles"]),
+        )
     )
     return render(request, "opportunities/opportunity_detail.html", context)
+
+
+def _meeting_contacts(account_contacts, contact_roles) -> list[Contact]:
+    """Who a meeting on the deal may invite: its account's contacts and its own."""
+    contacts = {contact.pk: contact for contact in account_contacts}
+    for link in contact_roles:
+        contacts.setdefault(link.contact_id, link.contact)
+    return sorted(contacts.values(), key=lambda contact: (contact.full_name, contact.pk))
 
 
 @login_required

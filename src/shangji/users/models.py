@@ -6,6 +6,7 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shangji.core.names import person_name
 
@@ -51,6 +52,11 @@ class User(AbstractUser):
         _("language"), max_length=8, choices=Language.choices, default="", blank=True
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    # The secret of the personal calendar feed (/calendar/<token>.ics). Kept readable, not
+    # hashed, so the settings page can show the address again; replacing it revokes the old one.
+    calendar_token = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["username"]
@@ -129,11 +135,19 @@ class ApiToken(models.Model):
 # What each kind of notification says, rendered in the reader's language when read.
 NOTIFICATION_TEXTS = {
     "assigned": _("%(actor)s assigned you the opportunity “%(name)s”."),
+    # params: kind, subject, starts_at (ISO, UTC); rendered in the reader's time zone.
+    "reminder": _("Reminder: %(kind)s “%(subject)s” at %(time)s"),
+}
+# The activity named inside a reminder ("Reminder: call “…” at 14:00").
+REMINDER_KIND_WORDS = {
+    "call": pgettext_lazy("reminder", "call"),
+    "meeting": pgettext_lazy("reminder", "meeting"),
+    "task": pgettext_lazy("reminder", "task"),
 }
 
 
 class Notification(models.Model):
-    """An in-app message to one user (assignments for now; reminders later)."""
+    """An in-app message to one user: an assignment or a reminder."""
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     actor = models.ForeignKey(
@@ -154,4 +168,6 @@ class Notification(models.Model):
 
     @property
     def text(self) -> str:
-        return str(NOTIFICATION_TEXTS[self.verb]) % self.params
+        from .notifications import notification_text
+
+        return notification_text(self.verb, self.params)

@@ -1,5 +1,7 @@
 """Every write to users, teams, tokens and notifications."""
 
+import secrets
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -84,3 +86,17 @@ def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=ids)
     return unread.update(read_at=timezone.now())
+
+
+def calendar_token_reset(*, user: User) -> str:
+    """Give the user a new secret calendar address; the old one stops working at once."""
+    token = secrets.token_urlsafe(32)
+    User.objects.filter(pk=user.pk).update(calendar_token=token)
+    user.calendar_token = token
+    return token
+
+
+def calendar_token_revoke(*, user: User) -> None:
+    """Switch the user's calendar feed off: the address answers 404 from now on."""
+    User.objects.filter(pk=user.pk).update(calendar_token=None)
+    user.calendar_token = None

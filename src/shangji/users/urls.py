@@ -7,6 +7,10 @@ urlpatterns = [
     path("login/", views.UserLoginView.as_view(), name="login"),
     path("logout/", views.UserLogoutView.as_view(), name="logout"),
     path("profile/", views.profile_edit_view, name="profile"),
+    path("profile/calendar/new/", views.calendar_token_reset_view, name="calendar_token_reset"),
+    path("profile/calendar/off/", views.calendar_token_revoke_view, name="calendar_token_revoke"),
     path("notifications/", views.notification_list_view, name="notification_list"),
     path("notifications/read/", views.notification_mark_read_view, name="notification_mark_read"),
+    path("notifications/poll/", views.notification_poll_view, name="notification_poll"),
+    path("calendar/<slug:token>.ics", views.calendar_feed_view, name="calendar_feed"),
 ]

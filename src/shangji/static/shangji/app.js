@@ -27,3 +27,34 @@ document.addEventListener("submit", (event) => {
   }
   field.value = reason;
 });
+
+// Live notifications: a toast's close button removes it; a read-only address selects itself.
+document.addEventListener("click", (event) => {
+  const close = event.target.closest("[data-dismiss-toast]");
+  if (close) close.closest(".toast").remove();
+});
+document.addEventListener("focusin", (event) => {
+  if (event.target.matches("[data-select-on-focus]")) event.target.select();
+});
+
+// htmx answers a stale write with 409 and a message to show: swap it like a success.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.xhr.status === 409) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
+
+// After an inline add form saved (the server sent it back blank, with a "done" line), fold
+// it away and show the line above the timeline, which reloads itself on "activity-changed".
+document.addEventListener("htmx:afterSwap", (event) => {
+  const done = event.target.querySelector?.("[data-testid=form-done]");
+  if (!done) return;
+  const details = event.target.closest("details");
+  if (details) details.open = false;
+  const messages = document.getElementById("activity-messages");
+  if (messages) {
+    messages.replaceChildren(done.cloneNode(true));
+    done.remove();
+  }
+});
