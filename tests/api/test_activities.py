@@ -299,8 +299,7 @@ INVALID_CHOICE = "Select a valid choice. That choice is not one of the available
         (
             {"ends_at": "2031-03-10T01:00:00Z"},
             400,
-            # The service also reports the negative duration it derives from the two.
-            {"ends_at": ["The end is before the start."], "duration_minutes": None},
+            {"ends_at": ["The end is before the start."]},
         ),
         ({"reminders": [7]}, 400, {"reminders": ["Choose reminder times from the list."]}),
         ({"subject": "", "kind": "task"}, 400, {"subject": ["Give the task a subject."]}),

@@ -10,7 +10,7 @@ class ActivityKind(models.TextChoices):
     MEETING = "meeting", _("Meeting")
     TASK = "task", _("Task")
     NOTE = "note", _("Note")
-    EMAIL = "email", _("E-mail")
+    EMAIL = "email", pgettext_lazy("activity kind", "E-mail")
 
 
 class Direction(models.TextChoices):

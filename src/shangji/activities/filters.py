@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shangji.accounts.models import Account
 from shangji.contacts.models import Contact
@@ -70,10 +71,10 @@ class ActivityFilter(SortedFilterSet):
         widget=forms.HiddenInput,
     )
     date_from = django_filters.DateFilter(
-        method="filter_date_from", label=_("From"), widget=DATE_INPUT
+        method="filter_date_from", label=pgettext_lazy("date range", "From"), widget=DATE_INPUT
     )
     date_to = django_filters.DateFilter(
-        method="filter_date_to", label=_("Until"), widget=DATE_INPUT
+        method="filter_date_to", label=pgettext_lazy("date range", "Until"), widget=DATE_INPUT
     )
     mine = django_filters.BooleanFilter(
         method="filter_mine", label=_("Only mine"), widget=forms.CheckboxInput

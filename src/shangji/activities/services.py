@@ -104,12 +104,9 @@ def _apply_kind_rules(activity: Activity, changed: set[str]) -> dict[str, list]:
             activity.ends_at = activity.starts_at + datetime.timedelta(
                 minutes=activity.duration_minutes or 0
             )
-        if activity.starts_at and activity.ends_at and activity.ends_at < activity.starts_at:
-            errors.setdefault("ends_at", []).append(_("The end is before the start."))
         if kind == ActivityKind.MEETING and activity.starts_at and activity.ends_at:
-            activity.duration_minutes = int(
-                (activity.ends_at - activity.starts_at).total_seconds() // 60
-            )
+            minutes = (activity.ends_at - activity.starts_at).total_seconds() // 60
+            activity.duration_minutes = int(max(minutes, 0))
     else:
         activity.direction = "" if kind != ActivityKind.EMAIL else activity.direction
     if kind == ActivityKind.TASK:
@@ -125,6 +122,12 @@ def _apply_kind_rules(activity: Activity, changed: set[str]) -> dict[str, list]:
             if activity.status != CallStatus.PLANNED
             else None
         )
+    if activity.starts_at and activity.ends_at and activity.ends_at < activity.starts_at:
+        errors.setdefault("ends_at", []).append(_("The end is before the start."))
+    if not (activity.opportunity_id or activity.account_id or activity.contact_id):
+        message = _("Link it to an opportunity, an account or a contact.")
+        for name in ("opportunity", "account", "contact"):
+            errors.setdefault(name, []).append(message)
     activity.occurred_at = activity.starts_at or activity.occurred_at or timezone.now()
     return errors
 
