@@ -13,6 +13,7 @@ from shangji.opportunities.choices import (
     Priority,
 )
 from shangji.opportunities.filters import CLOSE_PERIODS, SORT_FIELDS, STATUS_CHOICES
+from shangji.opportunities.health import FLAG_CHOICES
 
 from .accounts import AccountBasicsIn
 from .schemas import (
@@ -221,6 +222,10 @@ class OpportunityListQuery(Schema):
     type: OpportunityType | None = None
     lead_source: LeadSource | None = None
     mine: bool | None = Field(None, description="Only the caller's own opportunities.")
+    health: list[Literal[tuple(key for key, _label in FLAG_CHOICES)]] = Field(  # type: ignore[valid-type]
+        [],
+        description="Open opportunities with any of these health flags (repeat for several).",
+    )
     ordering: str = Field(
         "close_date",
         pattern=_ORDERING_PATTERN,

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "shangji.contacts",
     "shangji.opportunities",
     "shangji.activities",
+    "shangji.forecasting",
     "shangji.api",
 ]
 

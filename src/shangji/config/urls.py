@@ -17,6 +17,7 @@ urlpatterns = [
     path("contacts/", include("shangji.contacts.urls")),
     path("", include("shangji.activities.urls")),
     path("mail/", include("shangji.activities.mail.urls")),
+    path("reports/", include("shangji.forecasting.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -13,6 +13,7 @@ from shangji.core.filters import text_search
 from shangji.users.models import User
 
 from .choices import LeadSource, OpportunityType, StageKind
+from .health import FLAG_CHOICES, filter_by_flags
 from .models import Opportunity, Pipeline, Stage
 
 
@@ -115,6 +116,13 @@ class OpportunityFilter(django_filters.FilterSet):
     mine = django_filters.BooleanFilter(
         method="filter_mine", label=_("Only mine"), widget=forms.CheckboxInput
     )
+    # Open opportunities with any of the chosen health flags (?health=stale&health=…).
+    health = django_filters.MultipleChoiceFilter(
+        choices=FLAG_CHOICES,
+        method="filter_health",
+        label=_("Health flags"),
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     class Meta:
         model = Opportunity
@@ -144,6 +152,9 @@ class OpportunityFilter(django_filters.FilterSet):
     def filter_close_period(self, queryset, name, value):
         start, end = close_period_bounds(value, timezone.localdate())
         return queryset.closing_between(start, end)
+
+    def filter_health(self, queryset, name, value):
+        return filter_by_flags(queryset, value)
 
     def filter_mine(self, queryset, name, value):
         if value and self.request is not None:

@@ -30,6 +30,11 @@ def localized(english: str, chinese: str) -> str:
     return english
 
 
+# An open opportunity with no activity for this many days is stale (a stage may change it).
+DEFAULT_STALE_AFTER_DAYS = 14
+MAX_STALE_AFTER_DAYS = 365
+
+
 class Pipeline(models.Model):
     """A sales process: an ordered list of stages."""
 
@@ -79,6 +84,12 @@ class Stage(models.Model):
         default=ForecastCategory.PIPELINE,
     )
     is_active = models.BooleanField(_("active"), default=True)
+    stale_after_days = models.PositiveSmallIntegerField(
+        _("stale after (days)"),
+        default=DEFAULT_STALE_AFTER_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_STALE_AFTER_DAYS)],
+        help_text=_("No activity for this many days makes an open opportunity stale."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = StageQuerySet.as_manager()
@@ -92,6 +103,9 @@ class Stage(models.Model):
             models.CheckConstraint(
                 condition=Q(probability__gte=0, probability__lte=100),
                 name="stage_probability_0_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(stale_after_days__gte=1), name="stage_stale_after_days_positive"
             ),
         ]
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ForecastCategory, StageKind
-from .models import Stage
+from .models import DEFAULT_STALE_AFTER_DAYS, MAX_STALE_AFTER_DAYS, Stage
 
 # Names are checked by the service (required, unique); the browser still asks for one.
 NAME_INPUT = forms.TextInput(attrs={"required": True})
@@ -34,6 +34,26 @@ class StageForm(forms.Form):
         choices=ForecastCategory.choices,
         initial=ForecastCategory.PIPELINE,
     )
+
+    # Blank keeps the stage's value (the default for a new stage); the service checks the range.
+    stale_after_days = forms.IntegerField(
+        label=_("stale after (days)"),
+        required=False,
+        initial=DEFAULT_STALE_AFTER_DAYS,
+        help_text=_(
+            "An open opportunity in this stage with no activity for this many days, and nothing "
+            "scheduled, is flagged as stale."
+        ),
+        widget=forms.NumberInput(
+            attrs={"min": 1, "max": MAX_STALE_AFTER_DAYS, "step": 1, "inputmode": "numeric"}
+        ),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("stale_after_days") is None and "stale_after_days" not in self.errors:
+            cleaned.pop("stale_after_days", None)
+        return cleaned
 
     @classmethod
     def initial_of(cls, stage: Stage) -> dict:

@@ -17,10 +17,24 @@ from django.utils.translation import ngettext
 from shangji.core.errors import PermissionDeniedError
 
 from .choices import ForecastCategory, StageKind
-from .models import Opportunity, OpportunityChange, Pipeline, Stage
+from .models import (
+    DEFAULT_STALE_AFTER_DAYS,
+    MAX_STALE_AFTER_DAYS,
+    Opportunity,
+    OpportunityChange,
+    Pipeline,
+    Stage,
+)
 from .services import opportunity_move_stage
 
-STAGE_FIELDS = ("name", "name_zh_hans", "probability", "forecast_category", "kind")
+STAGE_FIELDS = (
+    "name",
+    "name_zh_hans",
+    "probability",
+    "forecast_category",
+    "kind",
+    "stale_after_days",
+)
 
 
 def _require_admin(actor) -> None:
@@ -63,9 +77,26 @@ def _clean_probability(value, errors: dict):
     return number if number is not None else value
 
 
+def _clean_stale_after_days(value, errors: dict):
+    """A whole number of days from 1 to MAX_STALE_AFTER_DAYS (an int, or its digits as text)."""
+    number = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value.strip())
+    if number is None or not 1 <= number <= MAX_STALE_AFTER_DAYS:
+        errors.setdefault("stale_after_days", []).append(
+            _("The days before an opportunity is stale must be a whole number from 1 to %(max)d.")
+            % {"max": MAX_STALE_AFTER_DAYS}
+        )
+    return number if number is not None else value
+
+
 def _check_stage_values(values: dict, errors: dict) -> None:
     if "probability" in values:
         values["probability"] = _clean_probability(values["probability"], errors)
+    if "stale_after_days" in values:
+        values["stale_after_days"] = _clean_stale_after_days(values["stale_after_days"], errors)
     if "kind" in values and values["kind"] not in StageKind.values:
         errors.setdefault("kind", []).append(_("Choose open, won or lost."))
     if "forecast_category" in values and values["forecast_category"] not in ForecastCategory.values:
@@ -134,6 +165,7 @@ def stage_create(
     probability: int,
     kind: str = StageKind.OPEN,
     forecast_category: str = ForecastCategory.PIPELINE,
+    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS,
 ) -> Stage:
     """Add an active stage at the end of `pipeline`."""
     with transaction.atomic():
@@ -146,6 +178,7 @@ def stage_create(
             "probability": probability,
             "kind": kind,
             "forecast_category": forecast_category,
+            "stale_after_days": stale_after_days,
         }
         _check_stage_values(values, errors)
         _check_unique_names(pipeline, values, errors)
@@ -156,7 +189,8 @@ def stage_create(
 
 
 def stage_update(*, actor, stage: Stage, **changes) -> Stage:
-    """Rename a stage, or change its default probability, forecast category or kind.
+    """Rename a stage, or change its default probability, forecast category, kind or the days
+    without activity after which its open opportunities are stale.
 
     The opportunities in the stage keep their probability and category. The kind of a stage
     that opportunities have used cannot change (their history would change meaning), and no

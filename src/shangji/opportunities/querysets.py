@@ -23,6 +23,14 @@ class OpportunityQuerySet(OwnedQuerySet, models.QuerySet):
     def with_list_relations(self):
         return self.select_related("account", "stage", "owner", "currency")
 
+    def with_health(self, now: datetime.datetime | None = None):
+        """Annotate the deal health flags: is_stale, close_date_passed, slipped_twice,
+        no_next_step, no_decision_maker (booleans, false on closed deals) and
+        health_flag_count. See opportunities.health."""
+        from .health import annotate_health
+
+        return annotate_health(self, now)
+
 
 class StageQuerySet(models.QuerySet):
     def active(self):

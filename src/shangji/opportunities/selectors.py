@@ -28,7 +28,7 @@ def opportunity_list(
     Returns the bound filter (for its form and errors), the page (None when the filters are
     invalid), and the sort key and direction used.
     """
-    queryset = Opportunity.objects.visible_to(user).with_list_relations()
+    queryset = Opportunity.objects.visible_to(user).with_list_relations().with_health()
     filterset = OpportunityFilter(params, queryset=queryset, request=_RequestShim(user))
     key, descending = parse_sort(sort)
     if not filterset.is_valid():
@@ -56,11 +56,16 @@ class _RequestShim:
         self.user = user
 
 
-def opportunity_get(*, user, pk) -> Opportunity:
-    """One opportunity the user may see, or 404 — whether it exists or not."""
+def opportunity_get(*, user, pk, with_health: bool = False) -> Opportunity:
+    """One opportunity the user may see, or 404 — whether it exists or not.
+
+    With `with_health`, it carries the deal health flags (OpportunityQuerySet.with_health).
+    """
+    queryset = Opportunity.objects.visible_to(user)
+    if with_health:
+        queryset = queryset.with_health()
     opportunity = (
-        Opportunity.objects.visible_to(user)
-        .select_related(
+        queryset.select_related(
             "account",
             "stage",
             "pipeline",
@@ -80,7 +85,7 @@ def opportunity_get(*, user, pk) -> Opportunity:
 
 def opportunity_detail(*, user, pk) -> dict:
     """The detail page: the opportunity, its contacts, competitors, stages and history."""
-    opportunity = opportunity_get(user=user, pk=pk)
+    opportunity = opportunity_get(user=user, pk=pk, with_health=True)
     contact_roles = list(
         OpportunityContact.objects.filter(opportunity=opportunity).select_related(
             "contact", "contact__account"

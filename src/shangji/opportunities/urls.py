@@ -1,10 +1,11 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
 app_name = "opportunities"
 urlpatterns = [
     path("", views.opportunity_list_view, name="opportunity_list"),
+    path("board/", include("shangji.opportunities.board_urls")),
     path("export.csv", views.opportunity_export_view, name="opportunity_export"),
     path("new/", views.opportunity_create_view, name="opportunity_create"),
     path("<int:pk>/", views.opportunity_detail_view, name="opportunity_detail"),
