@@ -28,12 +28,14 @@ def main(base: str) -> None:
         page.fill("#id_username", "liming")
         page.fill("#id_password", "demo1234")
         page.click("button[type=submit]")
-        page.wait_for_url("**/opportunities/")
+        page.wait_for_url("**/my-work/")
         page.goto(f"{base}/opportunities/?status=open&sort=-amount")
         page.screenshot(path=out / "screenshot.png")
         page.goto(f"{base}/opportunities/?q=新城百货合作项目")
         page.click("text=新城百货合作项目")
-        page.screenshot(path=out / "screenshot-detail.png", full_page=True)
+        page.screenshot(path=out / "screenshot-detail.png")
+        page.goto(f"{base}/opportunities/board/")
+        page.screenshot(path=out / "screenshot-board.png")
         browser.close()
 
 
