@@ -40,6 +40,9 @@ def test_openapi_document_is_3_1_and_complete():
         "/api/v1/contacts/{contact_id}/timeline": {"get"},
         "/api/v1/notifications": {"get"},
         "/api/v1/notifications/read": {"post"},
+        "/api/v1/board": {"get"},
+        "/api/v1/board/columns/{stage_id}": {"get"},
+        "/api/v1/reports/{slug}": {"get"},
     }
     assert {path: set(operations) for path, operations in paths.items()} == expected
     for path, operations in paths.items():

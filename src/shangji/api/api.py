@@ -6,6 +6,7 @@ from . import (
     accounts,
     activities,
     auth,
+    board,
     contacts,
     docs,
     emails,
@@ -13,6 +14,7 @@ from . import (
     notifications,
     opportunities,
     pipelines,
+    reports,
     timeline,
     users,
 )
@@ -39,4 +41,6 @@ api.add_router("/emails", emails.router)
 api.add_router("/notifications", notifications.router)
 api.add_router("", pipelines.router)
 api.add_router("", users.router)
+api.add_router("", board.router)
+api.add_router("", reports.router)
 api.add_router("", docs.router)
