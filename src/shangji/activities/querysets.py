@@ -25,9 +25,6 @@ class ActivityQuerySet(models.QuerySet):
             kind__in=[ActivityKind.CALL, ActivityKind.MEETING, ActivityKind.TASK]
         ).exclude(status__in=DONE_STATUSES)
 
-    def of_kind(self, kind):
-        return self.filter(kind=kind)
-
 
 class ReminderQuerySet(models.QuerySet):
     def due(self, now):

@@ -54,14 +54,10 @@ def may_edit(user, owner) -> bool:
 
 
 class OwnedQuerySet:
-    """Mixin for querysets of owned records: `.visible_to(user)` and `.editable_by(user)`."""
+    """Mixin for querysets of owned records: `.visible_to(user)`."""
 
     owner_field = "owner"
 
     def visible_to(self, user):
         scope = read_scope(user, self.owner_field)
-        return self if scope is None else self.filter(scope)
-
-    def editable_by(self, user):
-        scope = edit_scope(user, self.owner_field)
         return self if scope is None else self.filter(scope)
