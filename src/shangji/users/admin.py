@@ -28,7 +28,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ["name", "everyone_reads_all", "account_required"]
+    list_display = ["name", "everyone_reads_all", "account_required", "fiscal_year_start_month"]
 
     def has_add_permission(self, request):
         return not Organization.objects.exists()

@@ -4,6 +4,7 @@ import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -90,6 +91,12 @@ class Organization(models.Model):
         help_text=_("When on, every user can read every opportunity; editing rules stay."),
     )
     account_required = models.BooleanField(_("an opportunity needs an account"), default=True)
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        _("fiscal year starts in month"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("1 = January. Quarters and years of quotas and forecasts follow it."),
+    )
 
     class Meta:
         verbose_name = _("organisation settings")

@@ -1,0 +1,1 @@
+"""Report builders, one module per family; the registry is forecasting.selectors."""
