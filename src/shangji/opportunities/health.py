@@ -31,6 +31,7 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
+    Sum,
     Value,
     When,
 )
@@ -192,3 +193,20 @@ def filter_by_flags(queryset, flags, now: datetime.datetime | None = None):
     for flag in flags:
         matched |= conditions[FLAG_ANNOTATIONS[flag]]
     return queryset.filter(matched)
+
+
+def health_summary(queryset, now: datetime.datetime | None = None) -> dict[str, dict]:
+    """Flag key → {count, amount} of the open deals of `queryset` with that flag, and "open"
+    → all open deals; one aggregate query."""
+    now = now or timezone.now()
+    conditions = {flag: _conditions(now)[name] for flag, name in FLAG_ANNOTATIONS.items()}
+    conditions["open"] = IS_OPEN
+    aggregates = {}
+    for flag, condition in conditions.items():
+        aggregates[f"{flag}__count"] = Count("pk", filter=condition)
+        aggregates[f"{flag}__amount"] = Sum("amount_base", filter=condition)
+    totals = _with_helpers(queryset.order_by(), now).aggregate(**aggregates)
+    return {
+        flag: {"count": totals[f"{flag}__count"], "amount": totals[f"{flag}__amount"]}
+        for flag in conditions
+    }
