@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install demo serve worker test test-fast lint format messages clean
+.PHONY: install demo serve worker test test-fast lint format messages bench clean
 
 $(BIN)/shangji: pyproject.toml requirements.lock
 	@test -n "$(PYTHON)" || { echo "Python >= 3.12 not found (looked in $(PYENV_ROOT)/versions and PATH)"; exit 1; }
@@ -48,6 +48,11 @@ messages: install
 	cd src/shangji && ../../$(BIN)/shangji manage makemessages -l zh_Hans --no-obsolete --no-location \
 		--ignore 'static/*'
 	$(BIN)/pybabel compile -d src/shangji/locale -D django --statistics
+
+# Benchmarks (never timed tests): BENCH_ROWS rows into a scratch SQLite home, or DATABASE_URL.
+BENCH_ROWS ?= 100000
+bench: install
+	SHANGJI_HOME=$$(mktemp -d) $(BIN)/python bench/import_opportunities.py --rows $(BENCH_ROWS)
 
 clean:
 	rm -rf $(VENV) var build src/*.egg-info

@@ -1,7 +1,8 @@
-"""The `shangji` command: demo, serve, worker, manage, createuser, token, mail-inbound."""
+"""The `shangji` command: demo, serve, worker, manage, createuser, token, import, mail-inbound."""
 
 import argparse
 import contextlib
+import datetime
 import os
 import signal
 import subprocess
@@ -78,7 +79,10 @@ def _run_together(commands: list[list[str]]) -> int:
 def cmd_demo(args) -> int:
     os.environ.setdefault("DEBUG", "true")
     _manage("migrate", "--noinput", "--verbosity", "0")
-    _manage("load_demo")
+    if args.dataset == "maven":
+        _manage("import_maven", "--demo")
+    else:
+        _manage("load_demo")
     from django.utils.translation import gettext as _
 
     url = f"http://{args.host}:{args.port}"
@@ -107,8 +111,23 @@ def cmd_worker(args) -> int:
 
     # The reminder safety net runs beside the task loop (why: see activities/tasks.py).
     start_reminder_sweeper(args.sweep_interval)
+    # Imports whose worker died mid-way show as interrupted (nothing of them was written).
+    from shangji.imports.services import import_jobs_mark_interrupted
+
+    import_jobs_mark_interrupted()
+    # The weekly forecast snapshot, taken by the worker too (see forecasting/tasks.py).
+    from shangji.forecasting.tasks import start_forecast_snapshot_sweeper
+
+    start_forecast_snapshot_sweeper()
     _manage("db_worker", "--queue-name", "*", "--interval", str(args.interval), "--no-reload")
     return 0
+
+
+def cmd_forecast_snapshot(args) -> int:
+    _setup_django()
+    from shangji.forecasting.tasks import forecast_snapshot_command
+
+    return forecast_snapshot_command(args.week)
 
 
 def cmd_manage(args) -> int:
@@ -148,6 +167,37 @@ def cmd_token(args) -> int:
     return 0
 
 
+def cmd_forecast(args) -> int:
+    extra = ["--period", args.period, "--team", args.team, "--as", args.username]
+    _manage("forecast", *extra)
+    return 0
+
+
+def cmd_quota_set(args) -> int:
+    holder = ["--user", args.user] if args.user else ["--team", args.team]
+    _manage("quota", "set", "--period", args.period, *holder, "--", args.amount)
+    return 0
+
+
+def cmd_import(args) -> int:
+    extra = ["--as", args.username] if args.username else []
+    for flag, value in (("--mapping", args.mapping), ("--errors", args.errors)):
+        if value:
+            extra += [flag, value]
+    extra += ["--dry-run"] if args.dry_run else []
+    extra += ["--good-rows-only"] if args.good_rows_only else []
+    _manage("import_file", args.kind, args.file, *extra)
+    return 0
+
+
+def cmd_import_maven(args) -> int:
+    extra = ["--as", args.username] if args.username else []
+    extra += ["--data", args.data] if args.data else []
+    extra += ["--no-account", args.no_account, "--no-close-date", args.no_close_date]
+    _manage("import_maven", *extra, "--products", args.products)
+    return 0
+
+
 def cmd_mail_inbound(args) -> int:
     _setup_django()
     from shangji.activities.mail.inbound import serve_forever
@@ -164,6 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--workers", type=int, default=2)
+    demo.add_argument(
+        "--dataset",
+        choices=["shangpin", "maven"],
+        default="shangpin",
+        help="the seed company (default) or the Maven CRM sample data (8,800 opportunities)",
+    )
     demo.set_defaults(func=cmd_demo)
 
     serve = commands.add_parser("serve", help="serve the web app with a production WSGI server")
@@ -182,6 +238,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds between sweeps for reminders whose task was lost",
     )
     worker.set_defaults(func=cmd_worker)
+
+    snapshot = commands.add_parser(
+        "forecast-snapshot", help="take the weekly forecast snapshot now (once a week)"
+    )
+    snapshot.add_argument(
+        "--week", type=datetime.date.fromisoformat, help="a day of the week (YYYY-MM-DD)"
+    )
+    snapshot.set_defaults(func=cmd_forecast_snapshot)
 
     manage = commands.add_parser("manage", help="run a Django management command")
     manage.add_argument("rest", nargs=argparse.REMAINDER)
@@ -206,6 +270,46 @@ def build_parser() -> argparse.ArgumentParser:
     token_create.add_argument("username")
     token_create.add_argument("--name", default="cli")
     token_create.set_defaults(func=cmd_token)
+
+    forecast = commands.add_parser("forecast", help="print the forecast of a period")
+    forecast.add_argument("--period", default="", help="2026-11, FY2026-Q3 or FY2026")
+    forecast.add_argument("--team", default="", help="one team, by name")
+    forecast.add_argument("--as", dest="username", default="", help="as this user sees it")
+    forecast.set_defaults(func=cmd_forecast)
+
+    quota = commands.add_parser("quota", help="quotas")
+    quota_commands = quota.add_subparsers(dest="quota_command", required=True)
+    quota_set = quota_commands.add_parser("set", help="set (or with '' remove) a quota")
+    quota_set.add_argument("--period", required=True, help="2026-11, FY2026-Q3 or FY2026")
+    holder = quota_set.add_mutually_exclusive_group(required=True)
+    holder.add_argument("--user", help="a username")
+    holder.add_argument("--team", help="a team's name")
+    quota_set.add_argument("amount", help="in the base currency; '' removes the quota")
+    quota_set.set_defaults(func=cmd_quota_set)
+
+    importer = commands.add_parser(
+        "import", help="import opportunities, accounts, contacts, leads or activities (CSV, XLSX)"
+    )
+    importer.add_argument(
+        "kind", choices=["opportunities", "accounts", "contacts", "leads", "activities"]
+    )
+    importer.add_argument("file")
+    importer.add_argument("--mapping", help="a JSON mapping (default: proposed from the headers)")
+    importer.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    importer.add_argument("--as", dest="username", help="the user it acts as (default: admin)")
+    importer.add_argument(
+        "--good-rows-only", action="store_true", help="import the good rows, leave out the bad"
+    )
+    importer.add_argument("--errors", help="write the rows with problems to this CSV file")
+    importer.set_defaults(func=cmd_import)
+
+    maven = commands.add_parser("import-maven", help="load the Maven CRM sample data set")
+    maven.add_argument("--as", dest="username", help="an administrator (default: admin)")
+    maven.add_argument("--data", help="the data set's directory (default: data/maven-crm)")
+    maven.add_argument("--no-account", choices=["placeholder", "skip"], default="placeholder")
+    maven.add_argument("--no-close-date", default="2017-12-31", help="a date or 'skip'")
+    maven.add_argument("--products", choices=["merge", "keep"], default="merge")
+    maven.set_defaults(func=cmd_import_maven)
 
     inbound = commands.add_parser(
         "mail-inbound",

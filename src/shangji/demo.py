@@ -17,6 +17,11 @@ from shangji.activities.models import Activity
 from shangji.activities.services import activity_create, activity_update
 from shangji.contacts.services import contact_create
 from shangji.core.models import Currency, ExchangeRate
+from shangji.forecasting.models import Quota
+from shangji.forecasting.periods import PeriodKind, period_of
+from shangji.forecasting.snapshots import forecast_snapshot_take, week_of
+from shangji.leads.models import Lead
+from shangji.leads.services import lead_assign, lead_convert, lead_create, lead_update
 from shangji.opportunities.models import Opportunity, OpportunityChange, Stage
 from shangji.opportunities.services import (
     opportunity_assign,
@@ -153,6 +158,8 @@ def load() -> dict:
     count = _pipeline_around(reps, accounts, contacts, stages, currencies)
     _seed_activities(seed, liming, wangqiang, contacts)
     _activities_around(seed, contacts)
+    _leads(liming, wangqiang, chenjing, accounts, contacts)
+    _forecast(team, reps, admin)
     return {
         "users": 5,
         "accounts": len(accounts),
@@ -542,3 +549,169 @@ def _activities_around(seed: Opportunity, contacts) -> None:
             location=deal.account.name,
             opportunity=deal,
         )
+
+
+# Leads: (days ago, owner key or None, status, source, family, given, company, title, e-mail,
+# mobile, description).
+LEADS = [
+    (
+        9,
+        "wangqiang",
+        "Assigned",
+        "Trade Show",
+        "周",
+        "建华",
+        "杭州丝路纺织有限公司",
+        "销售总监",
+        "zhoujianhua@silkroad.example",
+        "139 5712 0088",
+        "上海国际服装展 3B 馆交换的名片：想为旗下百货渠道找秋冬女装品牌，希望看样品册。",
+    ),
+    (
+        2,
+        None,
+        "New",
+        "Email",
+        "赵",
+        "雪",
+        "苏州锦程商贸",
+        "采购主管",
+        "zhaoxue@jincheng.example",
+        "",
+        "询价邮件：“贵司春夏系列能否供货 2,000 件？请报价并告知交期。”",
+    ),
+    (
+        20,
+        "chenjing",
+        "In Process",
+        "Web Site",
+        "林",
+        "志远",
+        "厦门海岸服饰有限公司",
+        "总经理",
+        "lin.zhiyuan@coast.example",
+        "138 5000 6123",
+        "官网留言咨询加盟条件；已电话沟通一次，对方下月来上海看店。",
+    ),
+    (
+        45,
+        "wangqiang",
+        "Recycled",
+        "Cold Call",
+        "孙",
+        "婷",
+        "成都天府百货",
+        "招商经理",
+        "",
+        "186 2800 4455",
+        "今年招商已满，明年三月再联系。",
+    ),
+    (
+        30,
+        "chenjing",
+        "In Process",
+        "Partner",
+        "吴",
+        "涛",
+        "东方购物中心",
+        "招商总监",
+        "wutao@dongfang.example",
+        "",
+        "合作伙伴介绍：东方购物中心年中改造，有一层女装要重新招商。",
+    ),
+]
+
+
+def _leads(liming, wangqiang, chenjing, accounts, contacts) -> None:
+    """Inquiries not yet qualified: a trade-show card, an inquiry e-mail, a web form, one put
+    back for next year, and one already converted into 东方购物中心 and 吴涛."""
+    users = {"wangqiang": wangqiang, "chenjing": chenjing}
+    for (
+        days_ago,
+        owner,
+        status,
+        source,
+        family,
+        given,
+        company,
+        title,
+        email,
+        mobile,
+        note,
+    ) in LEADS:
+        lead = lead_create(
+            actor=liming,
+            owner=None,
+            last_name=family,
+            first_name=given,
+            company=company,
+            title=title,
+            email=email,
+            mobile=mobile,
+            source=source,
+            description=note,
+        )
+        if owner:
+            lead = lead_assign(lead=lead, owner=users[owner], actor=liming, version=lead.version)
+            if status != lead.status:
+                lead = lead_update(
+                    lead=lead, actor=users[owner], version=lead.version, status=status
+                )
+        Lead.objects.filter(pk=lead.pk).update(created_at=_at(days_ago, 9))
+        if source == "Trade Show":
+            _logged(
+                lead.owner,
+                _at(days_ago, 18),
+                kind="note",
+                subject="展会名片",
+                body="3B-12 展位；对羊毛混纺面料感兴趣，要求寄送样品册。",
+                lead=lead,
+            )
+            _logged(
+                lead.owner,
+                _at(days_ago - 1, 9),
+                kind="task",
+                subject="寄送秋冬样品册",
+                starts_at=_at(-2, 17),
+                priority="high",
+                lead=lead,
+            )
+        if source == "Web Site":
+            _logged(
+                lead.owner,
+                _at(days_ago - 2, 15),
+                kind="call",
+                subject="加盟条件初次沟通",
+                status="held",
+                starts_at=_at(days_ago - 2, 14),
+                body="介绍加盟政策和首批订货额；对方下月来上海看店。",
+                lead=lead,
+            )
+        if company == "东方购物中心":
+            lead_convert(
+                lead=lead,
+                actor=lead.owner,
+                version=lead.version,
+                account=accounts[company],
+                contact=contacts["吴涛"],
+                activities="move",
+            )
+            Lead.objects.filter(pk=lead.pk).update(
+                converted_at=_at(days_ago - 6, 16), updated_at=_at(days_ago - 6, 16)
+            )
+
+
+def _forecast(team, reps, admin) -> None:
+    """Quarterly quotas from last quarter to the next, and a weekly forecast snapshot for each
+    week since last quarter began, filled from the history rows as they stood then."""
+    today = timezone.localdate()
+    quarter = period_of(PeriodKind.QUARTER, today)
+    for period in (quarter.preceding(), quarter, quarter.following()):
+        common = {"period_kind": period.kind, "period_start": period.start, "updated_by": admin}
+        Quota.objects.create(team=team, amount=Decimal("12000000"), **common)
+        for rep, amount in zip(reps, ("3000000", "4500000", "4500000"), strict=True):
+            Quota.objects.create(user=rep, amount=Decimal(amount), **common)
+    week = week_of(quarter.preceding().start)
+    while week <= today:
+        forecast_snapshot_take(week=week)
+        week += datetime.timedelta(days=7)

@@ -316,8 +316,8 @@ INVALID_CHOICE = "Select a valid choice. That choice is not one of the available
             {"opportunity": None},
             400,
             {
-                name: ["Link it to an opportunity, an account or a contact."]
-                for name in ("opportunity", "account", "contact")
+                name: ["Link it to an opportunity, an account, a contact or a lead."]
+                for name in ("opportunity", "account", "contact", "lead")
             },
         ),
     ],

@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.urls import reverse
@@ -303,6 +304,17 @@ def test_report_figures_as_decimal_strings(api_as, deals, team_users):
     # won 0, lost 1, open 1, total 2, win rate 0.0 %
     assert partner["cells"][1:] == [0, 1, 1, 2, "0.0"]
     assert set(partner["drill_urls"]) == {"won", "lost", "open"}
+
+
+def test_report_drill_urls_keep_the_team_and_reach_no_lead_source(api_as, deals, team_users):
+    api, team = api_as(team_users["zhangyue"]), team_users["wangqiang"].team_id
+    data = api.get("/reports/lead-sources", team=team).json()
+    none = next(row for row in data["rows"] if row["cells"][0] == "None")
+    assert none["cells"][1] == 3  # b, e and f of 王强
+    query = parse_qs(urlsplit(none["drill_url"]).query)
+    assert query == {"team": [str(team)], "lead_source": ["none"]}
+    listed = api.get("/opportunities", team=team, lead_source="none").json()["results"]
+    assert sorted(row["name"] for row in listed) == ["B", "E", "F"]
 
 
 def test_report_rep_sees_only_theirs(api_as, deals, team_users):

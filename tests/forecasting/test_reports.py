@@ -94,7 +94,7 @@ def test_by_lead_source_figures(deals, team_users):
     ]
     assert report.totals == ["Total", 7, D("31349.97")]
     urls = report.chart["views"][0]["series"][0]["urls"]
-    assert urls[1] is None  # the list cannot filter for "no lead source"
+    assert parse_qs(urlsplit(urls[1]).query) == {"lead_source": ["none"]}
     assert parse_qs(urlsplit(urls[0]).query) == {"lead_source": ["Web Site"]}
 
 
@@ -262,12 +262,11 @@ def test_drill_down_urls_match_the_counts(deals, team_users, filters):
             if count_series and series["name"] != count_series:
                 continue
             for value, url in zip(series["values"], series["urls"], strict=True):
-                if url is None:
-                    continue
                 assert _list_count(admin, url) == value, (slug, series["name"], url)
-                if "team" in filters or "owner" in filters:
-                    assert "owner=" in url
-                for key in ("close_date_from", "close_date_to", "pipeline"):
+                for key in ("team", "owner", "pipeline"):
+                    if key in filters:
+                        assert parse_qs(urlsplit(url).query)[key] == [str(params[key])]
+                for key in ("close_date_from", "close_date_to"):
                     if key in filters and slug != "outcome-by-month":
                         assert f"{key}=" in url
                 checked += 1
@@ -284,6 +283,27 @@ def test_drill_down_stage_link(deals, team_users):
         "stage": [str(deals["B"].stage_id)],
         "status": ["open"],
     }
+
+
+def test_drill_down_keeps_a_team_whose_members_left(deals, team_users):
+    zhao = team_users["zhaolei"]  # the only member of 华北销售, owner of F (10000.00, Web Site)
+    zhao.is_active = False
+    zhao.save()
+    north = Team.objects.get(name="华北销售")
+    report = build("lead-sources", team_users["admin"], team=north.pk)
+    assert report.rows == [["Web Site", 1, D("10000.00")]]
+    url = report.chart["views"][0]["series"][0]["urls"][0]
+    assert parse_qs(urlsplit(url).query) == {"team": [str(north.pk)], "lead_source": ["Web Site"]}
+    assert _list_count(team_users["admin"], url) == 1
+
+
+def test_drill_down_for_no_lead_source(deals, team_users):
+    report = build("lead-source-outcome", team_users["admin"])
+    none = report.chart["categories"].index("None")
+    won, lost, open_ = (series["urls"][none] for series in report.chart["views"][0]["series"])
+    assert parse_qs(urlsplit(open_).query) == {"lead_source": ["none"], "status": ["open"]}
+    assert _list_count(team_users["admin"], open_) == 1  # C
+    assert _list_count(team_users["admin"], won) == _list_count(team_users["admin"], lost) == 0
 
 
 # Pages, payload, CSV
@@ -362,6 +382,25 @@ def test_csv_export_outcome_by_month(deals, client, team_users):
     assert lines[0] == "Lead source,Won,Lost,Open,Total count,Win rate (%)"
     assert lines[1] == "Web Site,1,0,2,3,100.0"
     assert lines[3] == "None,0,0,1,1,"
+
+
+def test_xlsx_export_keeps_numbers(deals, client, team_users):
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(team_users["wangqiang"])
+    page = client.get(reverse("forecasting:report_detail", args=["pipeline-by-stage"]))
+    assert 'data-testid="export-xlsx"' in page.content.decode()
+    url = reverse("forecasting:report_export", args=["pipeline-by-stage"])
+    response = client.get(url, {"close_date_to": "2026-02-28", "format": "xlsx"})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == ("Stage", "Probability (%)", "Count", "Amount (CNY)", "Weighted amount (CNY)")
+    assert ("Proposal/Price Quote", 65, 1, 710, 461.5) in rows
+    assert rows[-1] == ("Total", None, 2, 1710, 561.5)
 
 
 # Query counts stay fixed however many opportunities there are

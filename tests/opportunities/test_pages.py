@@ -58,7 +58,7 @@ def test_list_query_count_does_not_grow(client, make_opportunity, team_users):
     responses = []
     many = queries_of(lambda: responses.append(client.get(LIST)))
     assert len(responses[0].context["page"].items) == 23
-    assert many == few <= 10
+    assert many == few <= 11  # one of them reads the saved views menu (with the default)
 
 
 def test_filters_sort_and_keyset_pages(client, make_opportunity, team_users, stages):

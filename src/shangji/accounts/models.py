@@ -39,6 +39,8 @@ class Account(VersionedModel):
         on_delete=models.PROTECT,
         related_name="owned_accounts",
     )
+    # The importer updates the account that carries the same external ID.
+    external_id = models.CharField(_("external ID"), max_length=100, blank=True)
 
     objects = AccountQuerySet.as_manager()
 
@@ -51,6 +53,13 @@ class Account(VersionedModel):
             models.Index(Lower("name"), name="account_name_lower"),
             models.Index(fields=["owner", "name"]),
             models.Index(fields=["-updated_at", "id"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~models.Q(external_id=""),
+                name="account_external_id_unique",
+            )
         ]
 
     def __str__(self) -> str:

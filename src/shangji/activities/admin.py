@@ -47,7 +47,7 @@ class ActivityAdmin(ReadOnlyAdmin):
     list_select_related = ["owner", "opportunity", "account"]
     search_fields = ["subject", "body"]
     date_hierarchy = "occurred_at"
-    raw_id_fields = ["owner", "opportunity", "account", "contact"]
+    raw_id_fields = ["owner", "opportunity", "account", "contact", "lead"]
     inlines = [ParticipantInline, AttachmentInline, ReminderInline]
 
 

@@ -50,7 +50,7 @@ class _ClaimLost(Exception):
 
 def activity_page_url(activity: Activity) -> str:
     """Where a reminder leads: the page of the record the activity is on."""
-    record = activity.opportunity or activity.contact or activity.account
+    record = activity.opportunity or activity.lead or activity.contact or activity.account
     page = record.get_absolute_url() if record else reverse("activities:my_work")
     return f"{page}#activity-{activity.pk}"
 
@@ -96,7 +96,7 @@ def _notify_in_app(reminder: Reminder, claimed_at: datetime.datetime) -> Notific
 def _email_body(reminder: Reminder, notification: Notification) -> str:
     activity = reminder.activity
     lines = [notification.text, ""]
-    for name in ("opportunity", "account", "contact", "location"):
+    for name in ("opportunity", "lead", "account", "contact", "location"):
         if value := getattr(activity, name):
             label = capfirst(Activity._meta.get_field(name).verbose_name)
             lines.append(f"{label}: {value}")
@@ -144,7 +144,11 @@ def reminder_deliver(*, reminder_id: int) -> bool:
         return False
     reminder = (
         Reminder.objects.select_related(
-            "recipient", "activity__opportunity", "activity__account", "activity__contact"
+            "recipient",
+            "activity__opportunity",
+            "activity__account",
+            "activity__contact",
+            "activity__lead",
         )
         .filter(pk=reminder_id)
         .first()

@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 from shangji.accounts.models import Account
 from shangji.contacts.models import Contact
 from shangji.core.filters import SortedFilterSet, sort_filter, text_search
+from shangji.leads.models import Lead
 from shangji.opportunities.models import Opportunity
 from shangji.users.models import User
 
@@ -69,6 +70,9 @@ class ActivityFilter(SortedFilterSet):
         method="filter_contact",
         label=_("Contact"),
         widget=forms.HiddenInput,
+    )
+    lead = django_filters.ModelChoiceFilter(
+        queryset=_visible(Lead), label=_("Lead"), widget=forms.HiddenInput
     )
     date_from = django_filters.DateFilter(
         method="filter_date_from", label=pgettext_lazy("date range", "From"), widget=DATE_INPUT

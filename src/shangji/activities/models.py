@@ -74,6 +74,14 @@ class Activity(VersionedModel):
         null=True,
         blank=True,
     )
+    lead = models.ForeignKey(
+        "leads.Lead",
+        verbose_name=_("lead"),
+        on_delete=models.CASCADE,
+        related_name="activities",
+        null=True,
+        blank=True,
+    )
 
     objects = ActivityQuerySet.as_manager()
 
@@ -85,6 +93,7 @@ class Activity(VersionedModel):
             models.Index(fields=["opportunity", "-occurred_at", "-id"]),
             models.Index(fields=["account", "-occurred_at", "-id"]),
             models.Index(fields=["contact", "-occurred_at", "-id"]),
+            models.Index(fields=["lead", "-occurred_at", "-id"]),
             models.Index(fields=["owner", "kind", "status", "starts_at"]),
             models.Index(fields=["kind", "-occurred_at", "-id"]),
         ]
@@ -92,7 +101,8 @@ class Activity(VersionedModel):
             models.CheckConstraint(
                 condition=Q(opportunity__isnull=False)
                 | Q(account__isnull=False)
-                | Q(contact__isnull=False),
+                | Q(contact__isnull=False)
+                | Q(lead__isnull=False),
                 name="activity_linked_to_a_record",
             ),
             models.CheckConstraint(

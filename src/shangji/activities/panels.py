@@ -1,6 +1,6 @@
 """The activity panel of a record page: which record, its timeline page and the add forms.
 
-The opportunity, account and contact pages and the htmx timeline view all build it here.
+The opportunity, account, contact and lead pages and the htmx timeline view all build it here.
 """
 
 from dataclasses import dataclass, field
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shangji.accounts.models import Account
 from shangji.contacts.models import Contact
+from shangji.leads.models import Lead
 from shangji.opportunities.models import Opportunity, OpportunityContact
 from shangji.users.models import User
 
@@ -41,7 +42,8 @@ ADD_LABELS = {
 
 @dataclass
 class RecordRef:
-    """The record a timeline or a new activity belongs to: an opportunity, account or contact."""
+    """The record a timeline or a new activity belongs to: an opportunity, account, contact or
+    lead."""
 
     name: str
     record: Any
@@ -50,6 +52,8 @@ class RecordRef:
     def of(cls, activity: Activity) -> "RecordRef":
         if activity.opportunity_id:
             return cls("opportunity", activity.opportunity)
+        if activity.lead_id:
+            return cls("lead", activity.lead)
         if activity.contact_id:
             return cls("contact", activity.contact)
         return cls("account", activity.account)
@@ -72,11 +76,13 @@ class RecordRef:
 
     @property
     def has_history(self) -> bool:
-        return self.name != "contact"
+        return self.name in ("opportunity", "account")
 
     def attendee_contacts(self) -> QuerySet:
         """The contacts a meeting on this record may invite: its account's and its deal's."""
         contacts = Contact.objects.order_by("last_name", "first_name", "id")
+        if self.name == "lead":  # a lead is not a contact yet
+            return contacts.none()
         if self.name == "opportunity":
             roles = OpportunityContact.objects.filter(opportunity=self.record).values("contact_id")
             return contacts.filter(Q(account_id=self.record.account_id) | Q(pk__in=roles))
@@ -85,11 +91,13 @@ class RecordRef:
 
 
 def record_from(user, data) -> RecordRef:
-    """The record named in `data` (?opportunity=, ?account= or ?contact=) if `user` sees it."""
+    """The record named in `data` (?opportunity=, ?account=, ?contact= or ?lead=) if `user`
+    sees it."""
     querysets = {
         "opportunity": Opportunity.objects.visible_to(user).select_related("account", "owner"),
         "account": Account.objects.visible_to(user),
         "contact": Contact.objects.visible_to(user).select_related("account"),
+        "lead": Lead.objects.visible_to(user).select_related("owner"),
     }
     for name, queryset in querysets.items():
         value = str(data.get(name) or "")

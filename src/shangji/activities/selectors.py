@@ -26,6 +26,7 @@ _ACTIVITY_RELATIONS = (
     "opportunity__owner__team",
     "account",
     "contact",
+    "lead__owner__team",
     "email",
     "created_by",
 )
@@ -100,15 +101,17 @@ def with_timeline_relations(activities: QuerySet) -> QuerySet:
     )
 
 
-def record_activities(*, user, opportunity=None, account=None, contact=None) -> QuerySet:
+def record_activities(*, user, opportunity=None, account=None, contact=None, lead=None) -> QuerySet:
     """The activities of one record that `user` may see (a contact's: linked or attending)."""
-    if sum(record is not None for record in (opportunity, account, contact)) != 1:
-        raise ValueError("Give exactly one of opportunity, account or contact.")
+    if sum(record is not None for record in (opportunity, account, contact, lead)) != 1:
+        raise ValueError("Give exactly one of opportunity, account, contact or lead.")
     activities = Activity.objects.visible_to(user)
     if opportunity is not None:
         return activities.filter(opportunity=opportunity)
     if account is not None:
         return activities.filter(account=account)
+    if lead is not None:
+        return activities.filter(lead=lead)
     attending = ActivityParticipant.objects.filter(contact=contact).values("activity_id")
     return activities.filter(Q(contact=contact) | Q(pk__in=attending))
 
@@ -135,11 +138,14 @@ def activity_timeline(
     opportunity=None,
     account=None,
     contact=None,
+    lead=None,
     kinds: list[str] | None = None,
     cursor: str | None = None,
     size: int = 30,
 ) -> TimelinePage:
     """A record's activities and (opportunity, account) history rows, newest first.
+
+    The record is one of `opportunity`, `account`, `contact` and `lead`.
 
     Pages are keyset by (time, type, id): `cursor` is the previous page's `next_cursor` (a
     malformed one raises ValueError). `kinds` keeps those activity kinds and, with "change",
@@ -151,7 +157,7 @@ def activity_timeline(
     wanted = set(kinds or TIMELINE_KINDS)
     activity_kinds = sorted(wanted & set(ActivityKind.values))
     activities = record_activities(
-        user=user, opportunity=opportunity, account=account, contact=contact
+        user=user, opportunity=opportunity, account=account, contact=contact, lead=lead
     )
     entries: list[TimelineEntry] = []
     if activity_kinds:
@@ -161,7 +167,7 @@ def activity_timeline(
             )
         ).order_by("-occurred_at", "-id")[: size + 1]
         entries += [TimelineEntry(row.kind, row.occurred_at, activity=row) for row in rows]
-    if CHANGE in wanted and contact is None:
+    if CHANGE in wanted and (opportunity is not None or account is not None):
         changes = (
             _record_changes(user=user, opportunity=opportunity, account=account)
             .filter(_after(after, _RANK[CHANGE], "changed_at"))
@@ -213,7 +219,7 @@ def activity_get(*, user, pk) -> Activity:
 def activity_list(*, user, params, cursor: str | None = None, size: int | None = None):
     """The filtered activity list: (bound filter, keyset page or None when filters are bad)."""
     activities = Activity.objects.visible_to(user).select_related(
-        "owner", "opportunity", "account", "contact"
+        "owner", "opportunity", "account", "contact", "lead"
     )
     filterset = ActivityFilter(params, queryset=activities, request=_RequestShim(user))
     if not filterset.is_valid():
@@ -251,7 +257,13 @@ def my_work(*, user, now: datetime.datetime | None = None) -> MyWork:
     mine = Q(owner=user) | Q(
         pk__in=ActivityParticipant.objects.filter(user=user).values("activity_id")
     )
-    relations = ("owner__team", "opportunity__owner__team", "account", "contact")
+    relations = (
+        "owner__team",
+        "opportunity__owner__team",
+        "account",
+        "contact",
+        "lead__owner__team",
+    )
     tasks = list(
         Activity.objects.filter(owner=user, kind=ActivityKind.TASK, starts_at__lt=tomorrow)
         .open()

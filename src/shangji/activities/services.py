@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from shangji.core.errors import PermissionDeniedError
 from shangji.core.permissions import may_edit
 from shangji.core.writes import apply_changes, clean_or_raise, lock_current
+from shangji.leads.models import Lead
+from shangji.leads.querysets import may_edit_lead
 from shangji.opportunities.models import Opportunity
 
 from .choices import (
@@ -42,29 +44,40 @@ ACTIVITY_FIELDS = {
     "opportunity",
     "account",
     "contact",
+    "lead",
 }
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 VALID_OFFSETS = {minutes for minutes, _label in REMINDER_OFFSETS}
 
 
 def may_edit_activity(user, activity: Activity) -> bool:
-    """The assignee, the author, whoever may edit the linked opportunity, and their managers."""
+    """The assignee, the author, whoever may edit the linked opportunity or lead, and their
+    managers."""
     if user.pk in (activity.owner_id, activity.created_by_id):
         return True
     if activity.opportunity_id and may_edit(user, activity.opportunity.owner):
         return True
+    if activity.lead_id and may_edit_lead(user, activity.lead.owner):
+        return True
     return may_edit(user, activity.owner)
 
 
-def _require_visible_links(actor, opportunity) -> None:
+def _require_visible_links(actor, opportunity, lead=None) -> None:
     if (
         opportunity is not None
         and not Opportunity.objects.visible_to(actor).filter(pk=opportunity.pk).exists()
     ):
         raise PermissionDeniedError()
+    if lead is not None:
+        if not Lead.objects.visible_to(actor).filter(pk=lead.pk).exists():
+            raise PermissionDeniedError()
+        if lead.is_converted:
+            raise ValidationError(
+                {"lead": [_("This lead is converted; log activities on what it became.")]}
+            )
 
 
-def _fill_links(activity: Activity) -> None:
+def fill_links(activity: Activity) -> None:
     """An activity on an opportunity also belongs to its account; on a contact, to theirs."""
     if activity.opportunity_id and not activity.account_id:
         activity.account_id = activity.opportunity.account_id
@@ -72,7 +85,7 @@ def _fill_links(activity: Activity) -> None:
         activity.account_id = activity.contact.account_id
 
 
-def _apply_kind_rules(activity: Activity, changed: set[str]) -> dict[str, list]:
+def apply_kind_rules(activity: Activity, changed: set[str]) -> dict[str, list]:
     """Defaults and rules of each kind; returns errors as {field: [messages]}."""
     errors: dict[str, list] = {}
     kind = activity.kind
@@ -124,9 +137,11 @@ def _apply_kind_rules(activity: Activity, changed: set[str]) -> dict[str, list]:
         )
     if activity.starts_at and activity.ends_at and activity.ends_at < activity.starts_at:
         errors.setdefault("ends_at", []).append(_("The end is before the start."))
-    if not (activity.opportunity_id or activity.account_id or activity.contact_id):
-        message = _("Link it to an opportunity, an account or a contact.")
-        for name in ("opportunity", "account", "contact"):
+    if not (
+        activity.opportunity_id or activity.account_id or activity.contact_id or activity.lead_id
+    ):
+        message = _("Link it to an opportunity, an account, a contact or a lead.")
+        for name in ("opportunity", "account", "contact", "lead"):
             errors.setdefault(name, []).append(message)
     activity.occurred_at = activity.starts_at or activity.occurred_at or timezone.now()
     return errors
@@ -198,11 +213,11 @@ def activity_create(
     if offsets and kind not in REMINDABLE_KINDS:
         raise ValidationError({"reminders": [_("Only calls, meetings and tasks have reminders.")]})
     with transaction.atomic():
-        _require_visible_links(actor, fields.get("opportunity"))
+        _require_visible_links(actor, fields.get("opportunity"), fields.get("lead"))
         activity = Activity(kind=kind, owner=owner or actor, created_by=actor, updated_by=actor)
         changed = apply_changes(activity, fields, ACTIVITY_FIELDS)
-        _fill_links(activity)
-        errors = _apply_kind_rules(activity, changed)
+        fill_links(activity)
+        errors = apply_kind_rules(activity, changed)
         clean_or_raise(activity, errors)
         activity.save()
         _set_participants(activity, attendee_users, attendee_contacts)
@@ -228,11 +243,11 @@ def activity_update(
         current = lock_current(activity, version)
         if not may_edit_activity(actor, current):
             raise PermissionDeniedError()
-        if "opportunity" in changes:
-            _require_visible_links(actor, changes["opportunity"])
+        if "opportunity" in changes or changes.get("lead"):
+            _require_visible_links(actor, changes.get("opportunity"), changes.get("lead"))
         changed = apply_changes(current, changes, ACTIVITY_FIELDS)
-        _fill_links(current)
-        errors = _apply_kind_rules(current, changed)
+        fill_links(current)
+        errors = apply_kind_rules(current, changed)
         clean_or_raise(current, errors)
         current.version += 1
         current.updated_by = actor

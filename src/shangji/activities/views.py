@@ -151,7 +151,7 @@ def activity_detail_view(request, pk):
 
 def activity_default_next(activity: Activity) -> str:
     """Where to go after a write: the record's timeline, else the activity's page."""
-    record = activity.opportunity or activity.contact or activity.account
+    record = activity.opportunity or activity.lead or activity.contact or activity.account
     return record.get_absolute_url() + "#timeline" if record else activity_url(activity)
 
 
@@ -277,7 +277,7 @@ def _filtered_record(filterset):
     if not filterset.is_bound or not filterset.form.is_valid():
         return None
     data = filterset.form.cleaned_data
-    return data.get("opportunity") or data.get("account") or data.get("contact")
+    return data.get("opportunity") or data.get("account") or data.get("contact") or data.get("lead")
 
 
 @login_required

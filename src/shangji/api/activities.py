@@ -58,7 +58,9 @@ def _visible(request: HttpRequest) -> QuerySet:
 
 def _get_visible(request: HttpRequest, activity_id: int) -> Activity:
     """The activity if the caller may see it; 404 otherwise, as if it did not exist."""
-    queryset = _visible(request).select_related("owner__team", "opportunity__owner__team")
+    queryset = _visible(request).select_related(
+        "owner__team", "opportunity__owner__team", "lead__owner__team"
+    )
     return get_object_or_404(queryset, pk=activity_id)
 
 
@@ -75,6 +77,7 @@ def _resolve(request: HttpRequest, data: dict) -> dict:
         opportunity="opportunity",
         account="account",
         contact="contact",
+        lead="lead",
         attendee_users="users",
         attendee_contacts="contact_list",
     )
@@ -87,6 +90,7 @@ _PAGE_FILTERS = {
     "opportunity": "opportunity",
     "account": "account",
     "contact": "contact",
+    "lead": "lead",
     "starts_from": "date_from",
     "starts_to": "date_to",
     "mine": "mine",
@@ -144,8 +148,8 @@ def list_activities(request, filters: Query[ActivityListQuery]):
     "",
     response={201: ActivityOut, **WRITE_ERRORS},
     summary="Log or schedule an activity",
-    description="A call, meeting, task or note, linked to an opportunity, account or contact "
-    "(an opportunity's activity also belongs to its account). Reminders, attendees and the "
+    description="A call, meeting, task or note, linked to an opportunity, account, contact or "
+    "lead (an opportunity's activity also belongs to its account). Reminders, attendees and the "
     "activity are written together, or nothing is. E-mails are sent or imported through "
     "/emails.",
 )

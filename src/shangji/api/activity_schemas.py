@@ -145,6 +145,7 @@ class ActivityOut(Schema):
     opportunity: int | None = read_from("opportunity_id")
     account: int | None = read_from("account_id")
     contact: int | None = read_from("contact_id")
+    lead: int | None = read_from("lead_id")
     attendees: list[AttendeeOut] = read_from(
         "api_participants",
         description="Meeting attendees, or the contacts an e-mail was exchanged with.",
@@ -176,7 +177,7 @@ class ActivityPage(Schema):
 
 # --- in ------------------------------------------------------------------------------------
 
-_LINK_HELP = "An id; an activity is linked to at least one opportunity, account or contact."
+_LINK_HELP = "An id; an activity is linked to at least one opportunity, account, contact or lead."
 _REMINDERS_HELP = (
     "Minutes before the start or due time: 1, 5, 10, 15, 30, 60, 120, 180, 300 or 1440. "
     "Each goes to the assignee and, for meetings, every attending user."
@@ -207,6 +208,7 @@ class ActivityCreate(InputSchema):
     opportunity: int | None = Field(None, description=_LINK_HELP)
     account: int | None = Field(None, description=_LINK_HELP)
     contact: int | None = Field(None, description=_LINK_HELP)
+    lead: int | None = Field(None, description=_LINK_HELP + " Not a converted lead.")
     attendee_users: list[int] = Field([], description="Users invited to a meeting.")
     attendee_contacts: list[int] = Field([], description="Contacts at a meeting.")
     reminders: list[int] = Field([], description=_REMINDERS_HELP)
@@ -230,6 +232,7 @@ class ActivityPatch(VersionedPatch):
     opportunity: int | None = None
     account: int | None = None
     contact: int | None = None
+    lead: int | None = None
     attendee_users: list[int] = None  # type: ignore[assignment]
     attendee_contacts: list[int] = None  # type: ignore[assignment]
     reminders: list[int] = Field(None, description=_REMINDERS_HELP)  # type: ignore[assignment]
@@ -260,6 +263,7 @@ class ActivityListQuery(Schema):
     contact: int | None = Field(
         None, description="Linked to the contact, or with the contact attending or on an e-mail."
     )
+    lead: int | None = Field(None, description="A lead the caller may see.")
     starts_from: datetime.date | None = Field(
         None,
         description="From this day on (in the caller's time zone), by `occurred_at`: the start "

@@ -8,13 +8,21 @@ from . import (
     auth,
     board,
     contacts,
+    dashboard,
     docs,
     emails,
     errors,
+    forecast,
+    forecast_accuracy,
+    imports,
+    leads,
     notifications,
     opportunities,
+    opportunity_bulk,
     pipelines,
     reports,
+    saved_views,
+    time_travel,
     timeline,
     users,
 )
@@ -32,9 +40,14 @@ api = NinjaAPI(
 errors.install(api)
 
 api.add_router("/auth", auth.router)
+api.add_router("/opportunities", opportunity_bulk.router)
 api.add_router("/opportunities", opportunities.router)
 api.add_router("/accounts", accounts.router)
 api.add_router("/contacts", contacts.router)
+api.add_router("/leads", leads.router)
+api.add_router("/saved-views", saved_views.router)
+api.add_router("/imports", imports.router)
+api.add_router("/import-mappings", imports.mappings_router)
 api.add_router("", timeline.router)
 api.add_router("/activities", activities.router)
 api.add_router("/emails", emails.router)
@@ -43,4 +56,8 @@ api.add_router("", pipelines.router)
 api.add_router("", users.router)
 api.add_router("", board.router)
 api.add_router("", reports.router)
+api.add_router("", forecast.router)
+api.add_router("", dashboard.router)
+api.add_router("", forecast_accuracy.router)
+api.add_router("", time_travel.router)
 api.add_router("", docs.router)

@@ -33,6 +33,7 @@ class ContactOut(Schema):
     description: str
     owner: int = read_from("owner_id")
     owner_username: str = read_from("owner", "username")
+    external_id: str = Field(description="The ID in the system it was imported from.")
     version: int
     created_at: datetime.datetime
     updated_at: datetime.datetime

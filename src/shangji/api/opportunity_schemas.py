@@ -12,7 +12,12 @@ from shangji.opportunities.choices import (
     OpportunityType,
     Priority,
 )
-from shangji.opportunities.filters import CLOSE_PERIODS, SORT_FIELDS, STATUS_CHOICES
+from shangji.opportunities.filters import (
+    CLOSE_PERIODS,
+    NO_LEAD_SOURCE,
+    SORT_FIELDS,
+    STATUS_CHOICES,
+)
 from shangji.opportunities.health import FLAG_CHOICES
 
 from .accounts import AccountBasicsIn
@@ -71,6 +76,7 @@ class OpportunityOut(Schema):
     contacts: list[ContactRoleOut] = read_from("contact_roles")
     competitors: list[CompetitorOut]
     lost_reason: str
+    external_id: str = Field(description="The ID in the system it was imported from.")
     version: int
     created_at: datetime.datetime
     updated_at: datetime.datetime
@@ -212,6 +218,9 @@ class OpportunityListQuery(Schema):
     stage: list[int] = Field([], description="Stage ids (repeat the parameter for several).")
     pipeline: int | None = None
     owner: list[int] = Field([], description="Owner ids (repeat the parameter for several).")
+    team: int | None = Field(
+        None, description="Team id: opportunities owned by its members (active or not)."
+    )
     account: int | None = None
     status: Literal[tuple(key for key, _label in STATUS_CHOICES)] | None = None  # type: ignore[valid-type]
     close_date_from: datetime.date | None = None
@@ -220,7 +229,9 @@ class OpportunityListQuery(Schema):
     amount_min: DecimalInput | None = Field(None, description="In the base currency.")
     amount_max: DecimalInput | None = Field(None, description="In the base currency.")
     type: OpportunityType | None = None
-    lead_source: LeadSource | None = None
+    lead_source: Literal[(*LeadSource.values, NO_LEAD_SOURCE)] | None = Field(  # type: ignore[valid-type]
+        None, description=f"A lead source, or '{NO_LEAD_SOURCE}' for opportunities without one."
+    )
     mine: bool | None = Field(None, description="Only the caller's own opportunities.")
     health: list[Literal[tuple(key for key, _label in FLAG_CHOICES)]] = Field(  # type: ignore[valid-type]
         [],

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from shangji.accounts.models import Account
 from shangji.contacts.models import Contact
 from shangji.core.models import Currency
+from shangji.leads.models import Lead
 from shangji.opportunities.models import Opportunity, Stage
 from shangji.users.models import User
 
@@ -43,6 +44,9 @@ class References:
         return self._get(
             field, Opportunity.objects.visible_to(self.user).select_related("owner__team"), pk
         )
+
+    def lead(self, pk, field: str = "lead"):
+        return self._get(field, Lead.objects.visible_to(self.user).select_related("owner"), pk)
 
     def stage(self, pk, field: str = "stage"):
         return self._get(field, Stage.objects.select_related("pipeline"), pk)

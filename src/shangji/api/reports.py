@@ -54,8 +54,8 @@ class ReportColumnOut(Schema):
 class ReportRowOut(Schema):
     cells: list[Cell] = Field(description="One value per column; decimals as strings.")
     drill_url: str | None = Field(
-        description="The opportunity list showing this row's deals; null when the list "
-        "cannot show them (e.g. no lead source) or the row has one link per outcome."
+        description="The opportunity list showing this row's deals; null when the row has "
+        "one link per outcome (drill_urls)."
     )
     drill_urls: dict[str, str | None] | None = Field(
         description="Per outcome (won, lost, open) on the outcome reports; null otherwise."
@@ -104,6 +104,14 @@ def get_report(request, slug: str, filters: Query[ReportQuery]):
     filterset, report = selectors.report_get(spec=spec, user=request.auth, params=request.GET)
     if report is None:
         raise ValidationError(filterset.form.errors.as_data())
+    return report_data(spec.slug, report)
+
+
+def report_data(slug: str, report: selectors.Report | None) -> dict | None:
+    """A built report as the API answers it (None stays None)."""
+    if report is None:
+        return None
+    spec = selectors.REPORTS[slug]
     rows = []
     for index, row in enumerate(report.rows):
         drill_url, drill_urls = _row_links(report, index)

@@ -1,4 +1,5 @@
-"""The timelines of opportunities, accounts and contacts: activities and history in one stream."""
+"""The timelines of opportunities, accounts, contacts and leads: activities and history in one
+stream."""
 
 import datetime
 from typing import Literal
@@ -13,6 +14,7 @@ from ninja import Field, Query, Router, Schema
 from shangji.accounts.models import Account
 from shangji.activities.choices import ActivityKind
 from shangji.contacts.models import Contact
+from shangji.leads.models import Lead
 from shangji.opportunities.models import Opportunity
 
 from .activities import ACTIVITY_JOINS, ACTIVITY_PREFETCHES
@@ -123,3 +125,15 @@ def account_timeline(request, account_id: int, query: Query[TimelineQuery]):
 def contact_timeline(request, contact_id: int, query: Query[TimelineQuery]):
     contact = get_object_or_404(Contact.objects.visible_to(request.auth), pk=contact_id)
     return _timeline(request, query, contact=contact)
+
+
+@router.get(
+    "/leads/{lead_id}/timeline",
+    response=_RESPONSES,
+    tags=["leads"],
+    summary="A lead's timeline",
+    description=_DESCRIPTION,
+)
+def lead_timeline(request, lead_id: int, query: Query[TimelineQuery]):
+    lead = get_object_or_404(Lead.objects.visible_to(request.auth), pk=lead_id)
+    return _timeline(request, query, lead=lead)

@@ -52,9 +52,12 @@ INSTALLED_APPS = [
     "shangji.users",
     "shangji.accounts",
     "shangji.contacts",
+    "shangji.leads",
     "shangji.opportunities",
     "shangji.activities",
     "shangji.forecasting",
+    "shangji.imports",
+    "shangji.savedviews",
     "shangji.api",
 ]
 

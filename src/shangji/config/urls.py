@@ -15,9 +15,12 @@ urlpatterns = [
     path("settings/pipelines/", include("shangji.opportunities.pipeline_urls")),
     path("accounts/", include("shangji.accounts.urls")),
     path("contacts/", include("shangji.contacts.urls")),
+    path("leads/", include("shangji.leads.urls")),
+    path("saved-views/", include("shangji.savedviews.urls")),
     path("", include("shangji.activities.urls")),
     path("mail/", include("shangji.activities.mail.urls")),
-    path("reports/", include("shangji.forecasting.urls")),
+    path("", include("shangji.forecasting.urls")),  # /reports/ and /forecast/
+    path("imports/", include("shangji.imports.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

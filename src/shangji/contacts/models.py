@@ -33,6 +33,8 @@ class Contact(VersionedModel):
         on_delete=models.PROTECT,
         related_name="owned_contacts",
     )
+    # The importer updates the contact that carries the same external ID.
+    external_id = models.CharField(_("external ID"), max_length=100, blank=True)
 
     objects = ContactQuerySet.as_manager()
 
@@ -45,6 +47,13 @@ class Contact(VersionedModel):
             models.Index(fields=["last_name", "first_name", "id"]),
             models.Index(fields=["email"]),
             models.Index(fields=["owner", "last_name"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~models.Q(external_id=""),
+                name="contact_external_id_unique",
+            )
         ]
 
     def __str__(self) -> str:

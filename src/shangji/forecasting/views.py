@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shangji.core.exports import csv_response
+from shangji.core.exports import export_options, export_response
 from shangji.core.views import query_string
 
 from . import selectors
@@ -47,5 +47,6 @@ def report_export_view(request, slug):
         return redirect("forecasting:report_detail", slug=slug)
     header = [str(column.label) for column in report.columns]
     rows = [*report.rows, report.totals] if report.totals else report.rows
-    filename = f"{slug}-{timezone.localdate():%Y%m%d}.csv"
-    return csv_response(filename, header, rows)
+    file_format, bom = export_options(request.GET)  # ?format=xlsx, ?bom=0
+    stem = f"{slug}-{timezone.localdate():%Y%m%d}"
+    return export_response(stem, header, rows, file_format=file_format, bom=bom)

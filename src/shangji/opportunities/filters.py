@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from shangji.accounts.models import Account
 from shangji.core.filters import text_search
-from shangji.users.models import User
+from shangji.users.models import Team, User
 
-from .choices import LeadSource, OpportunityType, StageKind
+from .choices import ForecastCategory, LeadSource, OpportunityType, StageKind
 from .health import FLAG_CHOICES, filter_by_flags
 from .models import Opportunity, Pipeline, Stage
 
@@ -59,6 +59,9 @@ STATUS_CHOICES = [
     ("closed", _("Closed")),
 ]
 
+# The lead source filter's value for opportunities without one (reports drill down with it).
+NO_LEAD_SOURCE = "none"
+
 # Sort keys users see → the model path the list is ordered by.
 SORT_FIELDS = {
     "name": "name",
@@ -83,6 +86,10 @@ class OpportunityFilter(django_filters.FilterSet):
     owner = django_filters.ModelMultipleChoiceFilter(
         queryset=User.objects.filter(is_active=True).order_by("last_name", "first_name"),
         label=_("Owner"),
+    )
+    # Opportunities owned by the team's members, active or not.
+    team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.all(), field_name="owner__team", label=_("Team")
     )
     account = django_filters.ModelChoiceFilter(
         queryset=Account.objects.all(), label=_("Account"), widget=forms.HiddenInput
@@ -112,7 +119,15 @@ class OpportunityFilter(django_filters.FilterSet):
         field_name="amount_base", lookup_expr="lte", label=_("Amount up to")
     )
     type = django_filters.ChoiceFilter(choices=OpportunityType.choices, label=_("Type"))
-    lead_source = django_filters.ChoiceFilter(choices=LeadSource.choices, label=_("Lead source"))
+    lead_source = django_filters.ChoiceFilter(
+        choices=[*LeadSource.choices, (NO_LEAD_SOURCE, _("None"))],
+        method="filter_lead_source",
+        label=_("Lead source"),
+    )
+    # The forecast page's drill-downs: ?forecast_category=commit&forecast_category=closed.
+    forecast_category = django_filters.MultipleChoiceFilter(
+        choices=ForecastCategory.choices, label=_("Forecast category")
+    )
     mine = django_filters.BooleanFilter(
         method="filter_mine", label=_("Only mine"), widget=forms.CheckboxInput
     )
@@ -148,6 +163,9 @@ class OpportunityFilter(django_filters.FilterSet):
         if value == "closed":
             return queryset.exclude(stage__kind=StageKind.OPEN)
         return queryset.filter(stage__kind=value)
+
+    def filter_lead_source(self, queryset, name, value):
+        return queryset.filter(lead_source="" if value == NO_LEAD_SOURCE else value)
 
     def filter_close_period(self, queryset, name, value):
         start, end = close_period_bounds(value, timezone.localdate())

@@ -1,6 +1,7 @@
 """The opportunity form (create and edit) and the small forms of the detail page."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -10,7 +11,7 @@ from shangji.core.forms import ChosenOnlySelect
 from shangji.core.models import Currency
 from shangji.users.models import User
 
-from .choices import ContactRole, ForecastCategory, StageKind
+from .choices import ContactRole, ForecastCategory, LeadSource, OpportunityType, StageKind
 from .models import Competitor, Opportunity, Stage
 
 
@@ -245,3 +246,93 @@ class StageMoveForm(forms.Form):
     stage = forms.ModelChoiceField(queryset=Stage.objects.active())
     version = forms.IntegerField()
     lost_reason = forms.CharField(required=False, max_length=255)
+
+
+class IdListField(forms.Field):
+    """The ids of the rows ticked on the list (?ids=1&ids=2)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        try:
+            return [int(pk) for pk in value or []]
+        except (TypeError, ValueError):
+            raise ValidationError(_("Select valid opportunities.")) from None
+
+
+class BulkStageChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, stage):
+        if stage.pipeline.is_default:
+            return stage.label
+        return f"{stage.pipeline.label} · {stage.label}"
+
+
+def _no_change(choices) -> list:
+    return [("", _("— no change —")), *choices]
+
+
+class BulkUpdateForm(forms.Form):
+    """The list's bulk update: which rows (ticked or all matching), and what to change."""
+
+    scope = forms.ChoiceField(
+        choices=[("selected", _("The ticked rows")), ("all", _("All matching the filters"))],
+        initial="selected",
+        widget=forms.RadioSelect,
+    )
+    ids = IdListField(required=False)
+    query = forms.CharField(required=False, widget=forms.HiddenInput)
+    owner = UserChoiceField(
+        queryset=User.objects.filter(is_active=True).order_by("last_name", "first_name"),
+        required=False,
+        empty_label=_("— no change —"),
+        label=_("owner"),
+    )
+    stage = BulkStageChoiceField(
+        queryset=Stage.objects.active().select_related("pipeline"),
+        required=False,
+        empty_label=_("— no change —"),
+        label=_("sales stage"),
+    )
+    lost_reason = forms.CharField(
+        label=_("lost reason (moving to a lost stage)"), required=False, max_length=255
+    )
+    close_date = forms.DateField(
+        label=_("expected close date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    type = forms.ChoiceField(
+        label=_("type"), required=False, choices=_no_change(OpportunityType.choices)
+    )
+    lead_source = forms.ChoiceField(
+        label=_("lead source"), required=False, choices=_no_change(LeadSource.choices)
+    )
+    forecast_category = forms.ChoiceField(
+        label=_("forecast category"), required=False, choices=_no_change(ForecastCategory.choices)
+    )
+
+    CHANGE_FIELDS = (
+        "owner",
+        "stage",
+        "lost_reason",
+        "close_date",
+        "type",
+        "lead_source",
+        "forecast_category",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("scope") == "selected" and not data.get("ids"):
+            raise ValidationError(
+                _("Tick at least one opportunity, or choose all matching the filters.")
+            )
+        return data
+
+    def changes(self) -> dict:
+        """The fields given a value: only those change."""
+        return {
+            name: self.cleaned_data[name]
+            for name in self.CHANGE_FIELDS
+            if self.cleaned_data.get(name) not in (None, "")
+        }

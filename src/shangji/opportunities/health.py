@@ -205,8 +205,11 @@ def health_summary(queryset, now: datetime.datetime | None = None) -> dict[str, 
     for flag, condition in conditions.items():
         aggregates[f"{flag}__count"] = Count("pk", filter=condition)
         aggregates[f"{flag}__amount"] = Sum("amount_base", filter=condition)
-    totals = _with_helpers(queryset.order_by(), now).aggregate(**aggregates)
+    # aggregate() would wrap the subqueries in an outer query that cannot see the row; one
+    # group over a constant keeps them inline, in the same single SELECT.
+    rows = _with_helpers(queryset.order_by(), now).values(everything=Value(1))
+    totals = rows.annotate(**aggregates).values(*aggregates).first() or {}
     return {
-        flag: {"count": totals[f"{flag}__count"], "amount": totals[f"{flag}__amount"]}
+        flag: {"count": totals.get(f"{flag}__count", 0), "amount": totals.get(f"{flag}__amount")}
         for flag in conditions
     }

@@ -184,6 +184,8 @@ class Opportunity(VersionedModel):
     )
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     lost_reason = models.CharField(_("lost reason"), max_length=255, blank=True)
+    # The importer updates the opportunity that carries the same external ID.
+    external_id = models.CharField(_("external ID"), max_length=100, blank=True)
 
     objects = OpportunityQuerySet.as_manager()
 
@@ -206,6 +208,11 @@ class Opportunity(VersionedModel):
             models.CheckConstraint(
                 condition=Q(probability__gte=0, probability__lte=100),
                 name="opportunity_probability_0_100",
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="opportunity_external_id_unique",
             ),
         ]
 
@@ -347,3 +354,65 @@ class OpportunityChange(models.Model):
             and self.previous_close_date is not None
             and self.close_date > self.previous_close_date
         )
+
+
+class BulkUpdateStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class BulkUpdateJob(models.Model):
+    """A bulk update from the list: the changes, the opportunities, the progress and outcome.
+
+    Small ones run in the request; big ones in the task worker (opportunities.bulk).
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    language = models.CharField(max_length=16, blank=True)
+    # {"owner": user id, "stage": stage id, "close_date": "YYYY-MM-DD", "type": …}
+    changes = models.JSONField(default=dict)
+    opportunity_ids = models.JSONField(default=list)
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=BulkUpdateStatus.choices,
+        default=BulkUpdateStatus.QUEUED,
+    )
+    total = models.PositiveIntegerField(_("selected"), default=0)
+    processed = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    failed_count = models.PositiveIntegerField(_("failed"), default=0)
+    # [{"id": …, "name": …, "reason": …}] in the language of `language`.
+    failures = models.JSONField(default=list)
+    message = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("bulk update")
+        verbose_name_plural = _("bulk updates")
+        indexes = [models.Index(fields=["created_by", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"bulk update {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("opportunities:bulk_update_detail", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (BulkUpdateStatus.QUEUED, BulkUpdateStatus.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.processed * 100 // self.total) if self.total else 100

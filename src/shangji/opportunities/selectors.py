@@ -28,7 +28,12 @@ def opportunity_list(
     Returns the bound filter (for its form and errors), the page (None when the filters are
     invalid), and the sort key and direction used.
     """
-    queryset = Opportunity.objects.visible_to(user).with_list_relations().with_health()
+    queryset = (
+        Opportunity.objects.visible_to(user)
+        .with_list_relations()
+        .select_related("pipeline")
+        .with_health()
+    )
     filterset = OpportunityFilter(params, queryset=queryset, request=_RequestShim(user))
     key, descending = parse_sort(sort)
     if not filterset.is_valid():
@@ -39,14 +44,24 @@ def opportunity_list(
     return filterset, page, key, descending
 
 
+EXPORT_CHUNK_SIZE = 2000
+
+
+def opportunity_filterset(*, user, params) -> OpportunityFilter:
+    """The list's FilterSet over the opportunities `user` may see (check is_valid())."""
+    queryset = Opportunity.objects.visible_to(user)
+    return OpportunityFilter(params, queryset=queryset, request=_RequestShim(user))
+
+
 def opportunity_export_rows(*, user, params, sort: str | None = None):
     """Every opportunity matching the filters, in list order, streamed in chunks."""
-    queryset = Opportunity.objects.visible_to(user).with_list_relations()
+    queryset = Opportunity.objects.visible_to(user).with_list_relations().select_related("pipeline")
     filterset = OpportunityFilter(params, queryset=queryset, request=_RequestShim(user))
     if not filterset.is_valid():
         return None
     key, descending = parse_sort(sort)
-    return filterset.qs.order_by(*order_for(SORT_FIELDS[key], descending)).iterator(chunk_size=2000)
+    ordered = filterset.qs.order_by(*order_for(SORT_FIELDS[key], descending))
+    return ordered.iterator(chunk_size=EXPORT_CHUNK_SIZE)
 
 
 class _RequestShim:

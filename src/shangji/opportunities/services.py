@@ -41,7 +41,7 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def _apply_rules(opportunity: Opportunity, changes: dict, changed: set[str], *, creating: bool):
+def enforce_rules(opportunity: Opportunity, changes: dict, changed: set[str], *, creating: bool):
     """The rules that tie fields together; returns errors found as {field: [messages]}."""
     errors: dict[str, list] = {}
     stage = opportunity.stage if opportunity.stage_id else None
@@ -107,28 +107,30 @@ def _apply_rules(opportunity: Opportunity, changes: dict, changed: set[str], *, 
 _FOREIGN_KEYS = {"stage", "currency", "owner"}
 
 
-def _column(name: str) -> str:
+def tracked_column(name: str) -> str:
     return f"{name}_id" if name in _FOREIGN_KEYS else name
 
 
-def _snapshot(opportunity: Opportunity) -> dict:
-    return {name: getattr(opportunity, _column(name)) for name in TRACKED_FIELDS}
+def tracked_values(opportunity: Opportunity) -> dict:
+    return {name: getattr(opportunity, tracked_column(name)) for name in TRACKED_FIELDS}
 
 
 def _record_change(opportunity: Opportunity, before: dict | None, actor, changed_at) -> None:
     """Append the snapshot row for this write (the creation or a change of a tracked field)."""
-    after = _snapshot(opportunity)
+    after = tracked_values(opportunity)
     changed = [name for name in TRACKED_FIELDS if before is None or before[name] != after[name]]
     if not changed:
         return
-    previous = {f"previous_{_column(name)}": (before or {}).get(name) for name in TRACKED_FIELDS}
+    previous = {
+        f"previous_{tracked_column(name)}": (before or {}).get(name) for name in TRACKED_FIELDS
+    }
     previous["previous_forecast_category"] = previous["previous_forecast_category"] or ""
     OpportunityChange.objects.create(
         opportunity=opportunity,
         changed_at=changed_at,
         actor=actor,
         changed_fields=changed,
-        **{_column(name): value for name, value in after.items()},
+        **{tracked_column(name): value for name, value in after.items()},
         **previous,
     )
 
@@ -197,7 +199,7 @@ def opportunity_create(
         }
         opportunity = Opportunity(created_by=actor, updated_by=actor)
         changed = apply_changes(opportunity, changes, OPPORTUNITY_FIELDS)
-        errors.update(_apply_rules(opportunity, changes, changed, creating=True))
+        errors.update(enforce_rules(opportunity, changes, changed, creating=True))
         if opportunity.amount_base is None:
             opportunity.amount_base = opportunity.amount if opportunity.amount is not None else 0
         clean_or_raise(opportunity, errors)
@@ -238,7 +240,7 @@ def opportunity_update(
     with transaction.atomic():
         current = lock_current(opportunity, version)
         require_edit(actor, current.owner)
-        before = _snapshot(current)
+        before = tracked_values(current)
         inline_errors: dict[str, list] = {}
         if new_account:
             changes["account"] = _create_inline_account(
@@ -247,9 +249,12 @@ def opportunity_update(
         if "name" in changes:
             changes["name"] = (changes["name"] or "").strip()
         changed = apply_changes(current, changes, OPPORTUNITY_FIELDS)
-        errors = {**inline_errors, **_apply_rules(current, changes, changed, creating=False)}
+        errors = {
+            **inline_errors,
+            **enforce_rules(current, changes, changed, creating=False),
+        }
         clean_or_raise(current, errors)
-        if not changed and _snapshot(current) == before:
+        if not changed and tracked_values(current) == before:
             return current
         current.version += 1
         current.updated_by = actor

@@ -1,22 +1,19 @@
-"""Opportunity pages: list, export, detail, create, edit, and the detail page's actions."""
+"""Opportunity pages: detail, create, edit, and the detail page's actions (the list and its
+export are in list_views.py)."""
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shangji.accounts.models import Account
 from shangji.activities.panels import RecordRef, panel_context
 from shangji.contacts.models import Contact
-from shangji.core.exports import csv_response
 from shangji.core.permissions import may_edit
 from shangji.core.views import (
     editable_or_403,
-    query_string,
     service_errors_as_messages,
     service_errors_on_form,
 )
@@ -27,21 +24,11 @@ from .choices import ContactRole
 from .forms import AssignForm, CompetitorForm, ContactRoleForm, OpportunityForm, StageMoveForm
 from .models import Competitor
 
-LIST_COLUMNS = [
-    ("name", gettext_lazy("Name")),
-    ("account", gettext_lazy("Account")),
-    ("stage", gettext_lazy("Stage")),
-    ("amount", gettext_lazy("Amount")),
-    ("close_date", gettext_lazy("Close date")),
-    ("owner", gettext_lazy("Owner")),
-    ("probability", gettext_lazy("Probability")),
-]
-
-
 # Filters folded under "More filters" on the list page (search, status, period and mine show).
 MORE_FILTERS = [
     "stage",
     "owner",
+    "team",
     "pipeline",
     "close_date_from",
     "close_date_to",
@@ -49,120 +36,8 @@ MORE_FILTERS = [
     "amount_max",
     "type",
     "lead_source",
+    "forecast_category",
 ]
-
-
-@login_required
-def opportunity_list_view(request):
-    params = request.GET.copy()
-    cursor = params.pop("cursor", [None])[0]
-    sort = params.pop("sort", [None])[0]
-    try:
-        filterset, page, key, descending = selectors.opportunity_list(
-            user=request.user, params=params, cursor=cursor, sort=sort
-        )
-    except ValueError:
-        messages.error(request, _("That page link is no longer valid; showing the first page."))
-        return redirect(request.path + query_string(request.GET, cursor=None))
-    columns = [
-        {
-            "key": column,
-            "label": label,
-            "active": column == key,
-            "descending": descending,
-            "url": query_string(
-                request.GET,
-                cursor=None,
-                sort=f"-{column}" if column == key and not descending else column,
-            ),
-        }
-        for column, label in LIST_COLUMNS
-    ]
-    context = {
-        "filter": filterset,
-        "more_filter_names": MORE_FILTERS,
-        "more_filters_active": any(request.GET.get(name) for name in MORE_FILTERS),
-        "page": page,
-        "columns": columns,
-        "next_url": query_string(request.GET, cursor=page.next_cursor)
-        if page and page.next_cursor
-        else None,
-        "first_url": query_string(request.GET, cursor=None),
-        "export_url": query_string(request.GET, cursor=None),
-    }
-    template = (
-        "opportunities/partials/list_table.html"
-        if request.htmx
-        else "opportunities/opportunity_list.html"
-    )
-    return render(request, template, context)
-
-
-@login_required
-def opportunity_export_view(request):
-    params = request.GET.copy()
-    params.pop("cursor", None)
-    sort = params.pop("sort", [None])[0]
-    rows = selectors.opportunity_export_rows(user=request.user, params=params, sort=sort)
-    if rows is None:
-        messages.error(request, _("Fix the filters before exporting."))
-        return redirect("opportunities:opportunity_list")
-    header = [
-        _("ID"),
-        _("Name"),
-        _("Account"),
-        _("Stage"),
-        _("Amount"),
-        _("Currency"),
-        _("Amount (%(currency)s)") % {"currency": settings.BASE_CURRENCY},
-        _("Probability (%)"),
-        _("Expected close date"),
-        _("Forecast category"),
-        _("Type"),
-        _("Lead source"),
-        _("Next step"),
-        _("Priority"),
-        _("Campaign"),
-        _("Owner"),
-        _("Created at"),
-        _("Updated at"),
-        _("Closed at"),
-        _("Lost reason"),
-        _("Description"),
-    ]
-
-    def lines():
-        for o in rows:
-            yield [
-                o.pk,
-                o.name,
-                o.account.name if o.account else "",
-                o.stage.label,
-                o.amount,
-                o.currency_id,
-                o.amount_base,
-                o.probability,
-                o.close_date.isoformat(),
-                o.get_forecast_category_display(),
-                o.get_type_display(),
-                o.get_lead_source_display(),
-                o.next_step,
-                o.get_priority_display(),
-                o.campaign,
-                o.owner.display_name,
-                _iso(o.created_at),
-                _iso(o.updated_at),
-                _iso(o.closed_at),
-                o.lost_reason,
-                o.description,
-            ]
-
-    filename = f"opportunities-{timezone.localdate():%Y%m%d}.csv"
-    return csv_response(filename, header, lines())
-
-
-def _iso(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 @login_required

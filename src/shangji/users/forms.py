@@ -1,9 +1,12 @@
 import zoneinfo
 
 from django import forms
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
-from .models import User
+from shangji.core.forms import ServiceModelForm
+
+from .models import Organization, User
 
 COMMON_TIME_ZONES = [
     "Asia/Shanghai",
@@ -50,3 +53,18 @@ class ProfileForm(forms.ModelForm):
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise forms.ValidationError(_("Unknown time zone.")) from None
         return value
+
+
+class OrganizationForm(ServiceModelForm):
+    """The organisation settings page (users.services.organization_update saves it)."""
+
+    fiscal_year_start_month = forms.TypedChoiceField(
+        label=_("fiscal year starts in month"),
+        choices=list(MONTHS.items()),
+        coerce=int,
+        help_text=_("Quarters and years of quotas and forecasts follow it."),
+    )
+
+    class Meta:
+        model = Organization
+        fields = ["name", "everyone_reads_all", "account_required", "fiscal_year_start_month"]

@@ -142,6 +142,7 @@ class ApiToken(models.Model):
 # What each kind of notification says, rendered in the reader's language when read.
 NOTIFICATION_TEXTS = {
     "assigned": _("%(actor)s assigned you the opportunity “%(name)s”."),
+    "lead_assigned": _("%(actor)s assigned you the lead “%(name)s”."),
     # params: kind, subject, starts_at (ISO, UTC); rendered in the reader's time zone.
     "reminder": _("Reminder: %(kind)s “%(subject)s” at %(time)s"),
 }

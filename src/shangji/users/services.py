@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .choices import Role
-from .models import ApiToken, Team, User, hash_token
+from .models import ApiToken, Organization, Team, User, hash_token
 
 
 def user_create(
@@ -100,3 +100,26 @@ def calendar_token_revoke(*, user: User) -> None:
     """Switch the user's calendar feed off: the address answers 404 from now on."""
     User.objects.filter(pk=user.pk).update(calendar_token=None)
     user.calendar_token = None
+
+
+ORGANIZATION_FIELDS = {"name", "everyone_reads_all", "account_required", "fiscal_year_start_month"}
+
+
+def organization_update(*, actor: User, **changes) -> Organization:
+    """Change the organisation settings (administrators only)."""
+    from shangji.core.errors import PermissionDeniedError
+    from shangji.core.writes import clean_or_raise
+
+    if not actor.is_active or not actor.is_admin:
+        raise PermissionDeniedError(_("Only administrators can change the organisation settings."))
+    unknown = set(changes) - ORGANIZATION_FIELDS
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be changed here.")] for name in unknown})
+    with transaction.atomic():
+        Organization.current()
+        row = Organization.objects.select_for_update().get(pk=1)
+        for name, value in changes.items():
+            setattr(row, name, value.strip() if isinstance(value, str) else value)
+        clean_or_raise(row)
+        row.save()
+        return row

@@ -12,5 +12,10 @@ urlpatterns = [
     path("notifications/", views.notification_list_view, name="notification_list"),
     path("notifications/read/", views.notification_mark_read_view, name="notification_mark_read"),
     path("notifications/poll/", views.notification_poll_view, name="notification_poll"),
+    path(
+        "settings/organisation/",
+        views.organization_settings_view,
+        name="organization_settings",
+    ),
     path("calendar/<slug:token>.ics", views.calendar_feed_view, name="calendar_feed"),
 ]

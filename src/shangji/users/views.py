@@ -3,6 +3,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,11 +12,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from shangji.core.views import service_errors_on_form
+
 from .calendar import calendar_feed
-from .forms import ProfileForm
-from .models import User
+from .forms import OrganizationForm, ProfileForm
+from .models import Organization, User
 from .notifications import notifications_since
-from .services import calendar_token_reset, calendar_token_revoke, notifications_mark_read
+from .services import (
+    calendar_token_reset,
+    calendar_token_revoke,
+    notifications_mark_read,
+    organization_update,
+)
 
 HTMX_STOP_POLLING = 286
 
@@ -120,3 +128,17 @@ def calendar_feed_view(request, token: str):
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="shangji.ics"'
     return response
+
+
+@login_required
+def organization_settings_view(request):
+    """The organisation settings (administrators only)."""
+    if not request.user.is_admin:
+        raise PermissionDenied(_("Only administrators can change the organisation settings."))
+    form = OrganizationForm(request.POST or None, instance=Organization.current())
+    if request.method == "POST" and form.is_valid():
+        with service_errors_on_form(form):
+            organization_update(actor=request.user, **form.cleaned_data)
+            messages.success(request, _("The organisation settings were saved."))
+            return redirect("users:organization_settings")
+    return render(request, "users/organization_settings.html", {"form": form})

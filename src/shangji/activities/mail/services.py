@@ -223,7 +223,7 @@ def _write_log(
         account=account,
         contact=contact,
     )
-    activity_services._fill_links(activity)
+    activity_services.fill_links(activity)
     clean_or_raise(activity)
     activity.save()
     EmailMessage.objects.create(

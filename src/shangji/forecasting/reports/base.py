@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import BigIntegerField, Func, IntegerField, QuerySet
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from shangji.forecasting.filters import ReportFilter
 from shangji.opportunities.choices import LeadSource, StageKind
 from shangji.opportunities.models import Opportunity
-from shangji.users.models import User
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -61,7 +60,7 @@ class Scope:
     """The filtered opportunities a report aggregates, and the filters its drill-down keeps."""
 
     queryset: QuerySet
-    drill_params: dict[str, list[str]] | None
+    drill_params: dict[str, list[str]]
     close_date_from: datetime.date | None
     close_date_to: datetime.date | None
 
@@ -84,32 +83,21 @@ def report_scope(filterset: ReportFilter) -> Scope:
     for name in ("close_date_from", "close_date_to"):
         if data.get(name):
             params[name] = [data[name].isoformat()]
-    if data.get("pipeline"):
-        params["pipeline"] = [str(data["pipeline"].pk)]
-    owners = list(data.get("owner") or [])
-    team = data.get("team")
-    if team is not None:
-        # The list has no team filter: a team becomes its members (those the owner filter
-        # offers, the active users), narrowed to the chosen owners if any.
-        if owners:
-            owners = [owner for owner in owners if owner.team_id == team.pk]
-        else:
-            owners = list(User.objects.filter(team=team, is_active=True).only("pk"))
-    if owners:
+    if owners := data.get("owner"):
         params["owner"] = [str(owner.pk) for owner in owners]
+    for name in ("team", "pipeline"):
+        if data.get(name) is not None:
+            params[name] = [str(data[name].pk)]
     return Scope(
         queryset=filterset.qs.order_by(),
-        # A team without (chosen) active members: the list has no filter that shows its deals.
-        drill_params=None if team is not None and not owners else params,
+        drill_params=params,
         close_date_from=data.get("close_date_from"),
         close_date_to=data.get("close_date_to"),
     )
 
 
-def drill_url(scope: Scope, **extra) -> str | None:
-    """The opportunity list with the report's filters and `extra`; None if it cannot show it."""
-    if scope.drill_params is None:
-        return None
+def drill_url(scope: Scope, **extra) -> str:
+    """The opportunity list with the report's filters and `extra`."""
     params = {**scope.drill_params, **{key: [str(value)] for key, value in extra.items()}}
     url = reverse("opportunities:opportunity_list")
     return f"{url}?{urlencode(params, doseq=True)}" if params else url
@@ -165,3 +153,74 @@ def month_range(first: datetime.date, last: datetime.date) -> list[datetime.date
 
 def as_date(value) -> datetime.date:
     return value.date() if isinstance(value, datetime.datetime) else value
+
+
+# Durations in SQL (the history reports) ---------------------------------------------------------
+
+DAY_SECONDS = 86_400
+TENTH = Decimal("0.1")
+
+
+class EpochSeconds(Func):
+    """Whole seconds since 1970 of a timestamp, the same integer on SQLite and PostgreSQL.
+
+    Django's DurationField arithmetic is microseconds on SQLite and intervals on PostgreSQL;
+    whole seconds sum exactly on both (fractions of a second are dropped).
+    """
+
+    output_field = BigIntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(strftime(%s, {sql}) AS INTEGER)", ["%s", *params]
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(FLOOR(EXTRACT(EPOCH FROM {sql})) AS BIGINT)", params
+
+
+class DaysBetween(Func):
+    """`later` − `earlier` in whole days, for two dates."""
+
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        (later, later_params), (earlier, earlier_params) = (
+            compiler.compile(expression) for expression in self.source_expressions
+        )
+        return (
+            f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)",
+            [*later_params, *earlier_params],
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        (later, later_params), (earlier, earlier_params) = (
+            compiler.compile(expression) for expression in self.source_expressions
+        )
+        return f"({later} - {earlier})", [*later_params, *earlier_params]
+
+
+def seconds_between(start, end):
+    """`end` − `start` in whole seconds, for two timestamps (field names or expressions)."""
+    return EpochSeconds(end) - EpochSeconds(start)
+
+
+def in_days(seconds, count: int = 1) -> Decimal | None:
+    """Seconds (a sum over `count` items) as average days to one place; None for no items."""
+    if not count or seconds is None:
+        return None
+    return (Decimal(seconds) / count / DAY_SECONDS).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def share(part, whole) -> Decimal | None:
+    """`part` ÷ `whole` in percent to one place; None when `whole` is zero."""
+    if not whole:
+        return None
+    return (Decimal(100) * part / whole).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def month_drill(scope: Scope, month: datetime.date, **extra) -> str | None:
+    """The list of the deals closing in `month`, clipped to the report's close-date filter."""
+    start = max(month, scope.close_date_from or month)
+    end = min(month_end(month), scope.close_date_to or month_end(month))
+    return drill_url(scope, close_date_from=start, close_date_to=end, **extra)

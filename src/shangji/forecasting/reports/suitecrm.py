@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from shangji.forecasting.filters import ReportFilter
 from shangji.opportunities.choices import StageKind
+from shangji.opportunities.filters import NO_LEAD_SOURCE
 from shangji.opportunities.models import Stage
 
 from .base import (
@@ -115,9 +116,7 @@ def by_lead_source(scope: Scope, filterset: ReportFilter) -> Report:
     rows, urls = [], []
     for row in figures:
         rows.append([lead_source_label(row["lead_source"]), row["count"], to_cents(row["amount"])])
-        # The list cannot filter for "no lead source", so that bar has no drill-down.
-        source = row["lead_source"]
-        urls.append(drill_url(scope, lead_source=source) if source else None)
+        urls.append(drill_url(scope, lead_source=row["lead_source"] or NO_LEAD_SOURCE))
     totals = [_("Total"), sum(row[1] for row in rows), sum((row[2] for row in rows), ZERO)]
     columns = [
         Column(gettext_lazy("Lead source")),
@@ -227,7 +226,7 @@ def lead_source_by_outcome(scope: Scope, filterset: ReportFilter) -> Report:
         rows[-1].append(win_rate(won, lost))
         for kind in OUTCOMES:
             urls[kind].append(
-                drill_url(scope, lead_source=source, status=kind.value) if source else None
+                drill_url(scope, lead_source=source or NO_LEAD_SOURCE, status=kind.value)
             )
     won, lost = sum(row[1] for row in rows), sum(row[2] for row in rows)
     totals = [

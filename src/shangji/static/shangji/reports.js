@@ -1,11 +1,21 @@
 // Report charts: ECharts from the JSON payload of forecasting/report_detail.html.
-// The payload names the categories and one or more views (bar, funnel or pie), each a list of
-// series whose every bar or slice carries the URL of the opportunity list it drills down to.
+// The payload names the categories and one or more views (bar, line, funnel or pie), each a list
+// of series whose every bar, point or slice carries the URL of the opportunity list it drills
+// down to. In a bar or line view a series may say `type: "line"` (a line over the bars, gaps
+// where a value is null) and `percent_axis` names the y axis that runs from 0 to 100 %.
 (function () {
   "use strict";
 
   function number(value) {
     return value === null || value === undefined ? 0 : Number(value);
+  }
+
+  function gap(value) {
+    return value === null || value === undefined ? "-" : Number(value);
+  }
+
+  function axisView(view) {
+    return view.type === "bar" || view.type === "line";
   }
 
   function barOption(payload, view) {
@@ -16,16 +26,27 @@
       grid: { left: 12, right: 12, top: 40, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: payload.categories, axisLabel: { interval: 0, hideOverlap: true } },
       yAxis: axes.map(function (name, index) {
-        return { type: "value", name: name, position: index ? "right" : "left", splitLine: { show: !index } };
+        var axis = { type: "value", name: name, position: index ? "right" : "left", splitLine: { show: !index } };
+        if (view.percent_axis === index) {
+          axis.min = 0;
+          axis.max = 100;
+          axis.axisLabel = { formatter: "{value} %" };
+        }
+        return axis;
       }),
       series: view.series.map(function (series) {
+        var type = series.type || (view.type === "line" ? "line" : "bar");
         var option = {
           name: series.name,
-          type: "bar",
+          type: type,
           yAxisIndex: series.axis || 0,
-          data: series.values.map(number),
+          data: series.values.map(type === "line" ? gap : number),
           cursor: "pointer"
         };
+        if (type === "line") {
+          option.z = 3;
+          option.symbolSize = 8;
+        }
         if (series.stack) { option.stack = series.stack; }
         if (series.color) { option.itemStyle = { color: series.color }; }
         return option;
@@ -65,12 +86,12 @@
 
     function show(view) {
       current = view;
-      var option = view.type === "bar" ? barOption(payload, view) : sliceOption(payload, view);
+      var option = axisView(view) ? barOption(payload, view) : sliceOption(payload, view);
       chart.setOption(option, true);
     }
 
     chart.on("click", function (params) {
-      var series = current.series[current.type === "bar" ? params.seriesIndex : 0];
+      var series = current.series[axisView(current) ? params.seriesIndex : 0];
       var url = series && series.urls ? series.urls[params.dataIndex] : null;
       if (url) { window.location.assign(url); }
     });
