@@ -20,5 +20,5 @@ def test_the_benchmark_runs_at_a_small_size(tmp_path):
     assert "dry_run: checked" in done.stdout
     assert "import: done" in done.stdout
     assert "opportunities 3,000, history rows 3,000" in done.stdout
-    seconds = float(re.search(r"import: done in ([\d.]+) s", done.stdout).group(1))
-    assert seconds < 60  # 100,000 rows take about 70 s on the 2-core box (see the script)
+    # Speed is measured by `make bench`, never asserted in a test.
+    assert re.search(r"import: done in [\d.]+ s", done.stdout)

@@ -76,7 +76,8 @@ def status(job):
     job = selectors.import_job_get(user=admin(), pk=job)
     return {
         "status": job.status, "phase": job.phase, "rows_read": job.rows_read,
-        "rows_total": job.rows_total, "created": job.created_count, "message": job.message,
+        "rows_total": job.rows_total, "created": job.created_count,
+        "updated": job.updated_count, "message": job.message,
         "opportunities": Opportunity.objects.count(), "accounts": Account.objects.count(),
     }
 
@@ -204,3 +205,26 @@ def test_memory_grows_by_little_per_row(team_users, stages, rates):
     small, large = peak(1000), peak(6000)
     # 5,000 more rows of ~150 bytes each (750 kB of file) cost well under 1.5 MB.
     assert large - small < 1_500_000, (small, large)
+
+
+def test_a_100000_row_import_finishes_in_the_worker_with_flat_memory(worker_env):
+    """The issue's size: the bar moves through both passes and the worker stays small."""
+    rows = 100_000
+    job = helper(worker_env, "start", rows=rows)
+    # Deals W0… imported earlier into this module's database match rows of this file.
+    before = helper(worker_env, "status", job=job)["opportunities"]
+    worker = start_worker(worker_env)
+    try:
+        seen = watch(worker_env, job, lambda s: s["status"] not in ("queued", "running"), 1500)
+        memory = peak_memory_mb(worker.pid)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+    final = seen[-1]
+    assert (final["status"], final["opportunities"]) == ("done", rows)
+    assert (final["created"], final["updated"]) == (rows - before, 0)  # the rest: unchanged
+    phases = {s["phase"] for s in seen if s["status"] == "running"}
+    assert {"checking", "writing"} <= phases
+    progress = [s["rows_read"] for s in seen if s["status"] == "running" and s["phase"]]
+    assert len(set(progress)) >= 10  # the bar moved, many times
+    assert memory < 400, memory
