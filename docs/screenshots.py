@@ -36,6 +36,18 @@ def main(base: str) -> None:
         page.screenshot(path=out / "screenshot-detail.png")
         page.goto(f"{base}/opportunities/board/")
         page.screenshot(path=out / "screenshot-board.png")
+        page.goto(f"{base}/dashboard/")
+        page.wait_for_selector("#report-chart canvas")
+        page.wait_for_timeout(1500)  # the chart animates in
+        page.screenshot(path=out / "screenshot-dashboard.png", full_page=True)
+        page.goto(f"{base}/forecast/")
+        page.wait_for_selector("#report-chart canvas")
+        page.wait_for_timeout(1500)  # the chart animates in
+        page.screenshot(path=out / "screenshot-forecast.png", full_page=True)
+        page.goto(f"{base}/reports/time-in-stage/")
+        page.wait_for_selector("#report-chart canvas")
+        page.wait_for_timeout(1500)  # the chart animates in
+        page.screenshot(path=out / "screenshot-time-in-stage.png")
         browser.close()
 
 
