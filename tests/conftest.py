@@ -15,6 +15,14 @@ def fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def no_api_rate_limits(settings):
+    """API rate limits cost queries the query budgets do not count; tests/api/test_rate_limits.py
+    turns them on."""
+    settings.API_RATE_LIMIT = 0
+    settings.API_RATE_LIMIT_UNSAFE = 0
+
+
+@pytest.fixture(autouse=True)
 def english_by_default():
     """Tests read English unless they ask for Chinese (the product's default is Chinese)."""
     from django.utils import translation

@@ -119,6 +119,10 @@ def cmd_worker(args) -> int:
     from shangji.forecasting.tasks import start_forecast_snapshot_sweeper
 
     start_forecast_snapshot_sweeper()
+    # Webhook fan-outs and deliveries whose task was lost (see webhooks/tasks.py).
+    from shangji.webhooks.tasks import start_webhook_sweeper
+
+    start_webhook_sweeper()
     _manage("db_worker", "--queue-name", "*", "--interval", str(args.interval), "--no-reload")
     return 0
 
@@ -163,7 +167,8 @@ def cmd_createuser(args) -> int:
 
 
 def cmd_token(args) -> int:
-    _manage("create_api_token", args.username, "--name", args.name)
+    extra = ["--read-only"] if args.read_only else []
+    _manage("create_api_token", args.username, "--name", args.name, *extra)
     return 0
 
 
@@ -269,6 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
     token_create = token_commands.add_parser("create", help="create a token for USERNAME")
     token_create.add_argument("username")
     token_create.add_argument("--name", default="cli")
+    token_create.add_argument(
+        "--read-only", action="store_true", help="the key can read but not change anything"
+    )
     token_create.set_defaults(func=cmd_token)
 
     forecast = commands.add_parser("forecast", help="print the forecast of a period")

@@ -16,6 +16,8 @@ def test_openapi_document_is_3_1_and_complete():
     paths = document["paths"]
     expected = {
         "/api/v1/auth/token": {"post"},
+        "/api/v1/api-keys": {"get", "post"},
+        "/api/v1/api-keys/{key_id}": {"delete"},
         "/api/v1/opportunities": {"get", "post"},
         "/api/v1/opportunities/{opportunity_id}": {"get", "patch", "delete"},
         "/api/v1/opportunities/{opportunity_id}/history": {"get"},
@@ -70,6 +72,12 @@ def test_openapi_document_is_3_1_and_complete():
         "/api/v1/imports/{import_id}/errors.csv": {"get"},
         "/api/v1/import-mappings": {"get", "post"},
         "/api/v1/import-mappings/{mapping_id}": {"delete"},
+        "/api/v1/changes": {"get"},
+        "/api/v1/webhooks": {"get", "post"},
+        "/api/v1/webhooks/{webhook_id}": {"get", "patch", "delete"},
+        "/api/v1/webhooks/{webhook_id}/deliveries": {"get"},
+        "/api/v1/webhooks/{webhook_id}/test": {"post"},
+        "/api/v1/webhook-deliveries/{delivery_id}/redeliver": {"post"},
     }
     assert {path: set(operations) for path, operations in paths.items()} == expected
     for path, operations in paths.items():

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from shangji.core.writes import apply_changes, clean_or_raise, lock_current, require_edit
+from shangji.webhooks.services import event_record
 
 from .models import Account
 
@@ -40,6 +41,7 @@ def account_create(*, actor, name: str, owner=None, **fields) -> Account:
         clean_or_raise(account)
         _check_unique_name(account)
         account.save()
+        event_record(kind="account", action="created", actor=actor, record=account)
         return account
 
 
@@ -60,4 +62,7 @@ def account_update(*, account: Account, actor, version: int, **changes) -> Accou
             current.version += 1
             current.updated_by = actor
             current.save()
+            event_record(
+                kind="account", action="updated", actor=actor, record=current, changed=changed
+            )
         return current

@@ -14,6 +14,7 @@ from shangji.core.writes import apply_changes, clean_or_raise, lock_current
 from shangji.leads.models import Lead
 from shangji.leads.querysets import may_edit_lead
 from shangji.opportunities.models import Opportunity
+from shangji.webhooks.services import activity_event, event_record
 
 from .choices import (
     DEFAULT_STATUS,
@@ -224,6 +225,7 @@ def activity_create(
         for upload in attachments:
             attachment_add(activity=activity, upload=upload, actor=actor)
         reminders_sync(activity, offsets or [])
+        event_record(kind="activity", action="created", actor=actor, record=activity)
         return activity
 
 
@@ -254,6 +256,7 @@ def activity_update(
         current.save()
         _set_participants(current, attendee_users, attendee_contacts)
         reminders_sync(current, offsets)
+        activity_event(activity=current, actor=actor, changed=changed)
         return current
 
 
@@ -275,6 +278,7 @@ def activity_delete(*, activity: Activity, actor, version: int | None = None) ->
         if not may_edit_activity(actor, current):
             raise PermissionDeniedError()
         reminders_cancel(current)
+        event_record(kind="activity", action="deleted", actor=actor, record=current)
         files = [attachment.file.name for attachment in current.attachments.all()]
         current.delete()
         storage = Attachment._meta.get_field("file").storage

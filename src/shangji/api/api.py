@@ -5,8 +5,10 @@ from ninja import NinjaAPI
 from . import (
     accounts,
     activities,
+    api_keys,
     auth,
     board,
+    changes,
     contacts,
     dashboard,
     docs,
@@ -25,21 +27,29 @@ from . import (
     time_travel,
     timeline,
     users,
+    webhooks,
 )
+from .openapi import IDEMPOTENCY_TEXT, RATE_LIMITS_TEXT, document_guards
 
 api = NinjaAPI(
     title="Shangji API",
     version="1",
     description="Sales opportunities, accounts, contacts, pipelines, activities, e-mails and "
     "notifications. Authenticate with `Authorization: Bearer <token>` (POST /auth/token) or "
-    "the browser session (send the CSRF token with unsafe methods).",
+    "the browser session (send the CSRF token with unsafe methods). An API key is read-write or "
+    "read-only (a read-only key gets 403 on every POST, PUT, PATCH and DELETE).\n\n"
+    "**Rate limits.** " + RATE_LIMITS_TEXT + "\n\n"
+    "**Idempotency keys.** Send `Idempotency-Key` with a POST to make a retry safe. "
+    + IDEMPOTENCY_TEXT,
     urls_namespace="api",
     auth=[auth.BearerTokenAuth(), auth.SessionCsrfAuth()],
     docs=docs.LocalSwagger(),
 )
 errors.install(api)
+document_guards(api)
 
 api.add_router("/auth", auth.router)
+api.add_router("/api-keys", api_keys.router)
 api.add_router("/opportunities", opportunity_bulk.router)
 api.add_router("/opportunities", opportunities.router)
 api.add_router("/accounts", accounts.router)
@@ -61,3 +71,6 @@ api.add_router("", dashboard.router)
 api.add_router("", forecast_accuracy.router)
 api.add_router("", time_travel.router)
 api.add_router("", docs.router)
+api.add_router("", changes.router)
+api.add_router("/webhooks", webhooks.router)
+api.add_router("/webhook-deliveries", webhooks.deliveries_router)

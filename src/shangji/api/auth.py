@@ -10,10 +10,15 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
 
+from shangji.core.errors import PermissionDeniedError
+from shangji.users.choices import ApiTokenScope
 from shangji.users.models import User
-from shangji.users.services import api_token_authenticate, api_token_create
+from shangji.users.services import api_token_create
 
+from .callers import request_api_token
 from .schemas import InputSchema, MessageOut
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _adopt_user(request: HttpRequest, user: User) -> None:
@@ -33,13 +38,18 @@ def _adopt_user(request: HttpRequest, user: User) -> None:
 
 
 class BearerTokenAuth(HttpBearer):
-    """`Authorization: Bearer <token>` with a token from POST /auth/token."""
+    """`Authorization: Bearer <key>`; a read-only key is refused every unsafe method (403)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = api_token_authenticate(token)
-        if user is not None:
-            _adopt_user(request, user)
-        return user
+        api_token = request_api_token(request)
+        if api_token is None:
+            return None
+        _adopt_user(request, api_token.user)
+        if api_token.is_read_only and request.method not in SAFE_METHODS:
+            raise PermissionDeniedError(
+                _("This API key is read-only: it can read but not change anything.")
+            )
+        return api_token.user
 
 
 class SessionCsrfAuth(SessionAuth):
@@ -62,6 +72,7 @@ class TokenIn(InputSchema):
     username: str
     password: str
     name: str = ""
+    scope: ApiTokenScope = ApiTokenScope.READ_WRITE
 
 
 class TokenOut(Schema):
@@ -87,5 +98,5 @@ def token_create(request, payload: TokenIn):
             )
             % {"username": User._meta.get_field("username").verbose_name},
         )
-    _token, raw = api_token_create(user=user, name=payload.name[:100])
+    _token, raw = api_token_create(user=user, name=payload.name[:100], scope=payload.scope)
     return {"token": raw}

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from .cache_url import parse_cache_url
 from .email_url import parse_email_url
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "shangji.forecasting",
     "shangji.imports",
     "shangji.savedviews",
+    "shangji.webhooks",
     "shangji.api",
 ]
 
@@ -73,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "shangji.api.middleware.ApiGuardMiddleware",
 ]
 
 ROOT_URLCONF = "shangji.config.urls"
@@ -119,6 +122,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# The cache, shared by the web processes: the API's rate-limit counters and idempotency locks.
+# Default: a table in the database (no extra server); see config/cache_url.py for the others.
+CACHES = {"default": parse_cache_url(os.environ.get("CACHE_URL", "db://"))}
+# API requests a minute per API key (per user for the browser session); 0 turns a limit off.
+API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", 600))  # GET, HEAD, OPTIONS
+API_RATE_LIMIT_UNSAFE = int(os.environ.get("API_RATE_LIMIT_UNSAFE", 120))  # everything else
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("shangji.users.urls")),
     path("opportunities/", include("shangji.opportunities.urls")),
     path("settings/pipelines/", include("shangji.opportunities.pipeline_urls")),
+    path("settings/webhooks/", include("shangji.webhooks.urls")),
     path("accounts/", include("shangji.accounts.urls")),
     path("contacts/", include("shangji.contacts.urls")),
     path("leads/", include("shangji.leads.urls")),

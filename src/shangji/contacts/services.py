@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from shangji.core.writes import apply_changes, clean_or_raise, lock_current, require_edit
+from shangji.webhooks.services import event_record
 
 from .models import Contact
 
@@ -30,6 +31,7 @@ def contact_create(*, actor, account, last_name: str, owner=None, **fields) -> C
         )
         clean_or_raise(contact)
         contact.save()
+        event_record(kind="contact", action="created", actor=actor, record=contact)
         return contact
 
 
@@ -44,4 +46,7 @@ def contact_update(*, contact: Contact, actor, version: int, **changes) -> Conta
             current.version += 1
             current.updated_by = actor
             current.save()
+            event_record(
+                kind="contact", action="updated", actor=actor, record=current, changed=changed
+            )
         return current

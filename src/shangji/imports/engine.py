@@ -30,6 +30,7 @@ from django.utils.translation import ngettext
 
 from shangji.core import money
 from shangji.core.errors import ConflictError, PermissionDeniedError, field_errors
+from shangji.webhooks.services import event_record, events_record_bulk
 
 from . import parsing
 from .kinds import BY_RECORD, HANDLERS
@@ -418,6 +419,8 @@ def _import(job: ImportJob, progress: Progress, *, dry_run: bool) -> None:
                 **_summary(write.counts(), write.accounts_created),
                 **finished,
             )
+            imported = ImportJob.objects.get(pk=job.pk)
+            event_record(kind="import", action="finished", actor=job.created_by, record=imported)
     except _Rollback:
         _save_problems(job, write.problems)
         failed = len({problem.row for problem in write.problems if not problem.skipped})
@@ -530,7 +533,9 @@ def _undo(job: ImportJob, progress: Progress, actor_id: int | None) -> None:
             created = job.records.filter(model=model, created=True)
             for ids in created.values_list("object_ids", flat=True):
                 for start in range(0, len(ids), 500):
-                    manager.filter(pk__in=ids[start : start + 500]).delete()
+                    chunk = manager.filter(pk__in=ids[start : start + 500])
+                    events_record_bulk(kind=model, action="deleted", actor=actor, records=chunk)
+                    chunk.delete()
                 done += len(ids)
                 progress.report(Phase.UNDOING, done)
         ImportJob.objects.filter(pk=job.pk).update(

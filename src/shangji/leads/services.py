@@ -15,6 +15,7 @@ from shangji.core.writes import apply_changes, clean_or_raise, lock_current
 from shangji.opportunities.choices import ContactRole
 from shangji.opportunities.services import opportunity_create
 from shangji.users.models import Notification
+from shangji.webhooks.services import event_record, events_record_bulk
 
 from .choices import ActivityHandling, LeadStatus
 from .models import Lead
@@ -99,6 +100,7 @@ def lead_create(*, actor, owner=None, **fields) -> Lead:
         errors = _rules(lead, changed, creating=True, actor=actor)
         clean_or_raise(lead, errors)
         lead.save()
+        event_record(kind="lead", action="created", actor=actor, record=lead)
         _notify_assignment(lead, actor)
         return lead
 
@@ -118,6 +120,7 @@ def lead_update(*, lead: Lead, actor, version: int, **changes) -> Lead:
         current.version += 1
         current.updated_by = actor
         current.save()
+        event_record(kind="lead", action="updated", actor=actor, record=current, changed=changed)
         if current.owner_id != before_owner:
             _notify_assignment(current, actor)
         return current
@@ -134,6 +137,7 @@ def lead_delete(*, lead: Lead, actor, version: int) -> None:
         current = lock_current(lead, version)
         _require_edit(actor, current)
         _refuse_converted(current)
+        event_record(kind="lead", action="deleted", actor=actor, record=current)
         current.delete()
 
 
@@ -233,6 +237,7 @@ def lead_convert(
         current.version += 1
         current.updated_by = actor
         current.save()
+        event_record(kind="lead", action="converted", actor=actor, record=current)
         return current
 
 
@@ -281,6 +286,7 @@ def _carry_activities(lead: Lead, how: str, actor, account, contact, deal) -> No
         Activity(**{name: getattr(row, name) for name in _COPIED_FIELDS}, **links, updated_by=actor)
         for row in rows
     )
+    events_record_bulk(kind="activity", action="created", actor=actor, records=copies)
     ActivityParticipant.objects.bulk_create(
         ActivityParticipant(activity=copy, user_id=person.user_id, contact_id=person.contact_id)
         for row, copy in zip(rows, copies, strict=True)

@@ -13,6 +13,7 @@ from shangji.contacts.services import contact_create
 from shangji.core import money
 from shangji.core.writes import apply_changes, clean_or_raise, lock_current, require_edit
 from shangji.users.models import Notification, Organization
+from shangji.webhooks.services import event_record, opportunity_event
 
 from .choices import ContactRole
 from .models import TRACKED_FIELDS, Competitor, Opportunity, OpportunityChange, OpportunityContact
@@ -224,6 +225,7 @@ def opportunity_create(
         for competitor in competitors:
             _add_competitor(opportunity, **competitor)
         _record_change(opportunity, None, actor, opportunity.created_at)
+        event_record(kind="opportunity", action="created", actor=actor, record=opportunity)
         if opportunity.owner_id != actor.pk:
             _notify_assignment(opportunity, actor)
         return opportunity
@@ -260,6 +262,7 @@ def opportunity_update(
         current.updated_by = actor
         current.save()
         _record_change(current, before, actor, current.updated_at)
+        opportunity_event(opportunity=current, actor=actor, changed=changed)
         if before["owner"] != current.owner_id:
             _notify_assignment(current, actor)
         return current
@@ -293,6 +296,7 @@ def opportunity_delete(*, opportunity: Opportunity, actor, version: int) -> None
     with transaction.atomic():
         current = lock_current(opportunity, version)
         require_edit(actor, current.owner)
+        event_record(kind="opportunity", action="deleted", actor=actor, record=current)
         current.delete()
 
 

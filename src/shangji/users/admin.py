@@ -39,7 +39,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "revoked_at"]
+    list_display = ["prefix", "user", "name", "scope", "created_at", "last_used_at", "revoked_at"]
     list_select_related = ["user"]
     readonly_fields = ["user", "prefix", "token_hash", "created_at", "last_used_at"]
 

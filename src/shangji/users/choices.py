@@ -9,6 +9,11 @@ class Role(models.TextChoices):
     REP = "rep", _("Sales rep")
 
 
+class ApiTokenScope(models.TextChoices):
+    READ_WRITE = "read-write", _("Read and write")
+    READ_ONLY = "read-only", _("Read only")
+
+
 class Language(models.TextChoices):
     BROWSER = "", _("Browser default")
     ZH_HANS = "zh-hans", "简体中文"

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shangji.core.forms import ServiceModelForm
 
-from .models import Organization, User
+from .models import ApiToken, Organization, User
 
 COMMON_TIME_ZONES = [
     "Asia/Shanghai",
@@ -53,6 +53,19 @@ class ProfileForm(forms.ModelForm):
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise forms.ValidationError(_("Unknown time zone.")) from None
         return value
+
+
+class ApiKeyForm(forms.ModelForm):
+    """A new API key on the profile page (users.services.api_token_create saves it)."""
+
+    class Meta:
+        model = ApiToken
+        fields = ["name", "scope"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].required = True
+        self.fields["name"].widget.attrs["placeholder"] = _("e.g. ERP sync")
 
 
 class OrganizationForm(ServiceModelForm):

@@ -11,7 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from shangji.core.names import person_name
 
-from .choices import Language, Role
+from .choices import ApiTokenScope, Language, Role
 
 
 class Team(models.Model):
@@ -115,19 +115,33 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True)
+
+    def visible_to(self, user):
+        """An administrator's view: every key; anyone else's: their own."""
+        return self if user.is_admin else self.filter(user=user)
+
+
 class ApiToken(models.Model):
-    """A bearer token for the REST API; only its SHA-256 is stored."""
+    """A bearer token (API key) for the REST API; only its SHA-256 is stored."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100, blank=True)
     prefix = models.CharField(_("prefix"), max_length=8)
+    scope = models.CharField(
+        _("scope"), max_length=16, choices=ApiTokenScope.choices, default=ApiTokenScope.READ_WRITE
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
+    objects = ApiTokenQuerySet.as_manager()
+
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
 
@@ -138,6 +152,10 @@ class ApiToken(models.Model):
     def generate() -> str:
         return "sj_" + secrets.token_urlsafe(32)
 
+    @property
+    def is_read_only(self) -> bool:
+        return self.scope == ApiTokenScope.READ_ONLY
+
 
 # What each kind of notification says, rendered in the reader's language when read.
 NOTIFICATION_TEXTS = {
@@ -145,6 +163,7 @@ NOTIFICATION_TEXTS = {
     "lead_assigned": _("%(actor)s assigned you the lead “%(name)s”."),
     # params: kind, subject, starts_at (ISO, UTC); rendered in the reader's time zone.
     "reminder": _("Reminder: %(kind)s “%(subject)s” at %(time)s"),
+    "webhook_disabled": _("The webhook “%(name)s” failed for a day and was disabled."),
 }
 # The activity named inside a reminder ("Reminder: call “…” at 14:00").
 REMINDER_KIND_WORDS = {

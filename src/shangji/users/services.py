@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .choices import Role
+from .choices import ApiTokenScope, Role
 from .models import ApiToken, Organization, Team, User, hash_token
 
 
@@ -56,17 +56,33 @@ def team_create(*, name: str, manager: User | None = None) -> Team:
         return team
 
 
-def api_token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
-    """Create a token; the raw value is returned once and never stored."""
+def api_token_create(
+    *, user: User, name: str = "", scope: str = ApiTokenScope.READ_WRITE
+) -> tuple[ApiToken, str]:
+    """Create a token (API key); the raw value is returned once and never stored."""
     raw = ApiToken.generate()
-    token = ApiToken.objects.create(
-        user=user, name=name, prefix=raw[:8], token_hash=hash_token(raw)
+    token = ApiToken(
+        user=user, name=name.strip(), scope=scope, prefix=raw[:8], token_hash=hash_token(raw)
     )
+    token.full_clean(exclude=["user", "token_hash"], validate_unique=False)
+    token.save()
     return token, raw
 
 
-def api_token_authenticate(raw: str) -> User | None:
-    """The active user a raw token belongs to, or None; records when it was last used."""
+def api_token_revoke(*, token: ApiToken, actor: User) -> None:
+    """Revoke a key (its owner or an administrator): it stops working at once."""
+    from shangji.core.errors import PermissionDeniedError
+
+    if token.user_id != actor.pk and not actor.is_admin:
+        raise PermissionDeniedError(_("You can only revoke your own API keys."))
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def api_token_use(raw: str) -> ApiToken | None:
+    """The live token of an active user for a raw value, or None; records its last use.
+
+    The last use is written at most once a minute per key, not on every request.
+    """
     token = (
         ApiToken.objects.select_related("user")
         .filter(token_hash=hash_token(raw), revoked_at__isnull=True)
@@ -77,7 +93,14 @@ def api_token_authenticate(raw: str) -> User | None:
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+        token.last_used_at = now
+    return token
+
+
+def api_token_authenticate(raw: str) -> User | None:
+    """The active user a raw token belongs to, or None; records when it was last used."""
+    token = api_token_use(raw)
+    return token.user if token is not None else None
 
 
 def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:

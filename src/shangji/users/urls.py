@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import api_key_views, views
 
 app_name = "users"
 urlpatterns = [
@@ -9,6 +9,13 @@ urlpatterns = [
     path("profile/", views.profile_edit_view, name="profile"),
     path("profile/calendar/new/", views.calendar_token_reset_view, name="calendar_token_reset"),
     path("profile/calendar/off/", views.calendar_token_revoke_view, name="calendar_token_revoke"),
+    path("profile/api-keys/new/", api_key_views.api_key_create_view, name="api_key_create"),
+    path(
+        "profile/api-keys/<int:pk>/revoke/",
+        api_key_views.api_key_revoke_view,
+        name="api_key_revoke",
+    ),
+    path("settings/api-keys/", api_key_views.api_key_list_view, name="api_key_list"),
     path("notifications/", views.notification_list_view, name="notification_list"),
     path("notifications/read/", views.notification_mark_read_view, name="notification_mark_read"),
     path("notifications/poll/", views.notification_poll_view, name="notification_poll"),

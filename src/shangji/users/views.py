@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from shangji.core.views import service_errors_on_form
 
 from .calendar import calendar_feed
-from .forms import OrganizationForm, ProfileForm
+from .forms import ApiKeyForm, OrganizationForm, ProfileForm
 from .models import Organization, User
 from .notifications import notifications_since
 from .services import (
@@ -53,7 +53,13 @@ def profile_edit_view(request):
     calendar_url = (
         request.build_absolute_uri(reverse("users:calendar_feed", args=[token])) if token else ""
     )
-    return render(request, "users/profile.html", {"form": form, "calendar_url": calendar_url})
+    context = {
+        "form": form,
+        "calendar_url": calendar_url,
+        "api_keys": request.user.api_tokens.active(),
+        "api_key_form": ApiKeyForm(),
+    }
+    return render(request, "users/profile.html", context)
 
 
 @login_required
