@@ -199,7 +199,8 @@ def health_summary(queryset, now: datetime.datetime | None = None) -> dict[str, 
     """Flag key → {count, amount} of the open deals of `queryset` with that flag, and "open"
     → all open deals; one aggregate query."""
     now = now or timezone.now()
-    conditions = {flag: _conditions(now)[name] for flag, name in FLAG_ANNOTATIONS.items()}
+    by_annotation = _conditions(now)
+    conditions = {flag: by_annotation[name] for flag, name in FLAG_ANNOTATIONS.items()}
     conditions["open"] = IS_OPEN
     aggregates = {}
     for flag, condition in conditions.items():
