@@ -18,9 +18,12 @@ from . import (
     forecast_accuracy,
     imports,
     leads,
+    mail_settings,
+    me,
     notifications,
     opportunities,
     opportunity_bulk,
+    organisation,
     pipelines,
     reports,
     saved_views,
@@ -64,6 +67,9 @@ api.add_router("/emails", emails.router)
 api.add_router("/notifications", notifications.router)
 api.add_router("", pipelines.router)
 api.add_router("", users.router)
+api.add_router("", me.router)
+api.add_router("", organisation.router)
+api.add_router("", mail_settings.router)
 api.add_router("", board.router)
 api.add_router("", reports.router)
 api.add_router("", forecast.router)

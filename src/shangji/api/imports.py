@@ -191,6 +191,14 @@ def import_get(request, import_id: int):
     return _job(request, import_id)
 
 
+@router.delete("/{int:import_id}", response={204: None, **WRITE_ERRORS})
+def import_delete(request, import_id: int):
+    """Forget an import that wrote nothing (or was undone), with its file; a running or
+    finished one answers 400."""
+    services.import_job_delete(job=_job(request, import_id), actor=request.auth)
+    return Status(204, None)
+
+
 @router.put("/{int:import_id}/mapping", response={200: ImportJobOut, **WRITE_ERRORS})
 def import_set_mapping(request, import_id: int, payload: MappingIn):
     """Set the column mapping (and the mode); the file has to be checked again."""

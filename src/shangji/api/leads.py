@@ -7,10 +7,13 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from shangji.core.errors import field_errors
-from shangji.leads import services
+from shangji.core.exports import FORMATS, export_response
+from shangji.leads import selectors, services
 from shangji.leads.choices import ActivityHandling, LeadStatus
 from shangji.leads.filters import SORT_CHOICES, UNASSIGNED, LeadFilter
 from shangji.leads.models import Lead
@@ -21,6 +24,7 @@ from .errors import READ_ERRORS, VERSIONED_WRITE_ERRORS, WRITE_ERRORS
 from .pagination import cursor_page
 from .references import References
 from .schemas import (
+    EXPORT_FILE_RESPONSE,
     Cursor,
     DecimalInput,
     InputSchema,
@@ -215,6 +219,36 @@ def create_lead(request, payload: LeadCreate):
     data = References(request.auth).resolve_fields(data, owner="owner")
     lead = services.lead_create(actor=request.auth, **data)
     return Status(201, _read(lead.pk))
+
+
+class LeadExportQuery(Schema):
+    format: str = Field("csv", description="csv or xlsx.")
+    bom: bool = Field(True, description="CSV only: start with a byte-order mark for Excel.")
+
+
+@router.get(
+    "/export",
+    response={400: ValidationErrorOut, **READ_ERRORS},
+    summary="Export leads as CSV or XLSX",
+    description="The leads the caller may see that match the list's filters (the same query "
+    "parameters as GET /leads), in the list's order, with the list page's export columns; "
+    "headers are in the caller's language. A 200 answer is the file itself.",
+    openapi_extra=EXPORT_FILE_RESPONSE,
+)
+def export_leads(request, options: Query[LeadExportQuery]):
+    if options.format not in FORMATS:
+        raise ValidationError({"format": [_("Choose csv or xlsx.")]})
+    params = request.GET.copy()
+    for name in ("format", "bom", "cursor", "limit"):
+        params.pop(name, None)
+    rows = selectors.lead_export_rows(user=request.auth, params=params)
+    if rows is None:
+        filterset = LeadFilter(data=params, queryset=_visible(request), request=request)
+        filterset.is_valid()
+        raise ValidationError(filterset.form.errors.as_data())
+    header, lines = selectors.lead_export_table(rows)
+    stem = f"leads-{timezone.localdate():%Y%m%d}"
+    return export_response(stem, header, lines, file_format=options.format, bom=options.bom)
 
 
 @router.get("/{lead_id}", response={200: LeadOut, **READ_ERRORS}, summary="Get a lead")

@@ -21,7 +21,7 @@ from shangji.opportunities.models import BulkUpdateJob
 
 from .errors import READ_ERRORS, WRITE_ERRORS
 from .references import References
-from .schemas import InputSchema, ValidationErrorOut, read_from
+from .schemas import EXPORT_FILE_RESPONSE, InputSchema, ValidationErrorOut, read_from
 
 router = Router(tags=["opportunities"])
 
@@ -46,19 +46,7 @@ class ExportQuery(Schema):
     f"keys, all by default, of: {COLUMN_KEYS}. Headers are in the caller's language and are "
     "the ones the importer recognises. Text a spreadsheet would run as a formula starts with "
     "'. The file streams; a 200 answer is the file itself.",
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The file.",
-                "content": {
-                    "text/csv": {"schema": {"type": "string"}},
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
-                        "schema": {"type": "string", "format": "binary"}
-                    },
-                },
-            }
-        }
-    },
+    openapi_extra=EXPORT_FILE_RESPONSE,
 )
 def export_opportunities(request, options: Query[ExportQuery]):
     errors: dict[str, list[str]] = {}

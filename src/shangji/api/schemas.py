@@ -71,3 +71,19 @@ class ValidationErrorOut(Schema):
 class ConflictOut(Schema):
     detail: str
     current_version: int | None = Field(description="The version the record has now.")
+
+
+# The OpenAPI description of an export's 200 answer: the CSV or XLSX file itself.
+EXPORT_FILE_RESPONSE = {
+    "responses": {
+        200: {
+            "description": "The file.",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                    "schema": {"type": "string", "format": "binary"}
+                },
+            },
+        }
+    }
+}

@@ -1,10 +1,13 @@
 """Reads of leads: one lead, the list and its export, and the duplicates conversion offers."""
 
 import re
+from collections.abc import Iterator
 
 from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Replace
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shangji.accounts.models import Account
 from shangji.contacts.models import Contact
@@ -150,6 +153,61 @@ def lead_export_rows(*, user, params):
         return None
     _key, field, descending = filterset.sort_order()
     return filterset.qs.order_by(*order_for(field, descending)).iterator(chunk_size=2000)
+
+
+def lead_export_table(rows) -> tuple[list, Iterator[list]]:
+    """The export's header (in the active language) and its rows for `rows` of leads."""
+    header = [
+        _("ID"),
+        _("Family name"),
+        _("Given name"),
+        _("Company"),
+        _("Job title"),
+        _("E-mail"),
+        _("Phone"),
+        _("Mobile"),
+        _("Lead source"),
+        _("Status"),
+        _("Owner"),
+        _("Description"),
+        _("External ID"),
+        _("Created at"),
+        _("Updated at"),
+        _("Converted at"),
+        _("Account"),
+        _("Contact"),
+        _("Opportunity ID"),
+    ]
+
+    def lines():
+        for lead in rows:
+            yield [
+                lead.pk,
+                lead.last_name,
+                lead.first_name,
+                lead.company,
+                lead.title,
+                lead.email,
+                lead.phone,
+                lead.mobile,
+                lead.get_source_display(),
+                lead.get_status_display(),
+                lead.owner.display_name if lead.owner else "",
+                lead.description,
+                lead.external_id,
+                _iso(lead.created_at),
+                _iso(lead.updated_at),
+                _iso(lead.converted_at),
+                lead.converted_account.name if lead.converted_account else "",
+                lead.converted_contact.full_name if lead.converted_contact else "",
+                lead.converted_opportunity_id or "",
+            ]
+
+    return header, lines()
+
+
+def _iso(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
 class _RequestShim:

@@ -66,59 +66,10 @@ def lead_export_view(request):
     if rows is None:
         messages.error(request, _("Fix the filters before exporting."))
         return redirect("leads:lead_list")
-    header = [
-        _("ID"),
-        _("Family name"),
-        _("Given name"),
-        _("Company"),
-        _("Job title"),
-        _("E-mail"),
-        _("Phone"),
-        _("Mobile"),
-        _("Lead source"),
-        _("Status"),
-        _("Owner"),
-        _("Description"),
-        _("External ID"),
-        _("Created at"),
-        _("Updated at"),
-        _("Converted at"),
-        _("Account"),
-        _("Contact"),
-        _("Opportunity ID"),
-    ]
-
-    def lines():
-        for lead in rows:
-            yield [
-                lead.pk,
-                lead.last_name,
-                lead.first_name,
-                lead.company,
-                lead.title,
-                lead.email,
-                lead.phone,
-                lead.mobile,
-                lead.get_source_display(),
-                lead.get_status_display(),
-                lead.owner.display_name if lead.owner else "",
-                lead.description,
-                lead.external_id,
-                _iso(lead.created_at),
-                _iso(lead.updated_at),
-                _iso(lead.converted_at),
-                lead.converted_account.name if lead.converted_account else "",
-                lead.converted_contact.full_name if lead.converted_contact else "",
-                lead.converted_opportunity_id or "",
-            ]
-
+    header, lines = selectors.lead_export_table(rows)
     file_format, bom = export_options(request.GET)  # ?format=xlsx, ?bom=0
     stem = f"leads-{timezone.localdate():%Y%m%d}"
-    return export_response(stem, header, lines(), file_format=file_format, bom=bom)
-
-
-def _iso(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+    return export_response(stem, header, lines, file_format=file_format, bom=bom)
 
 
 class LeadDetailView(LoginRequiredMixin, View):
