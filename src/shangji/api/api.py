@@ -32,6 +32,7 @@ from . import (
     users,
     webhooks,
 )
+from .guide import SYNC_GUIDE
 from .openapi import IDEMPOTENCY_TEXT, RATE_LIMITS_TEXT, document_guards
 
 api = NinjaAPI(
@@ -40,7 +41,9 @@ api = NinjaAPI(
     description="Sales opportunities, accounts, contacts, pipelines, activities, e-mails and "
     "notifications. Authenticate with `Authorization: Bearer <token>` (POST /auth/token) or "
     "the browser session (send the CSRF token with unsafe methods). An API key is read-write or "
-    "read-only (a read-only key gets 403 on every POST, PUT, PATCH and DELETE).\n\n"
+    "read-only (a read-only key gets 403 on every POST, PUT, PATCH and DELETE).\n"
+    + SYNC_GUIDE
+    + "\n"
     "**Rate limits.** " + RATE_LIMITS_TEXT + "\n\n"
     "**Idempotency keys.** Send `Idempotency-Key` with a POST to make a retry safe. "
     + IDEMPOTENCY_TEXT,
