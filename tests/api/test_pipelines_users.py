@@ -13,6 +13,7 @@ STAGE_FIELDS = {
     "kind",
     "probability",
     "forecast_category",
+    "stale_after_days",
     "is_active",
 }
 
@@ -51,6 +52,7 @@ def test_pipelines_with_stages(api_as, team_users, stages):
         "kind": "open",
         "probability": 10,
         "forecast_category": "pipeline",
+        "stale_after_days": 14,
         "is_active": True,
     }
     won = pipeline["stages"][8]
@@ -125,6 +127,7 @@ def test_admin_creates_and_changes_stages(api_as, team_users, stages):
         "kind": "open",
         "probability": 35,
         "forecast_category": "best_case",
+        "stale_after_days": 14,
         "is_active": True,
     }
     changed = client.patch(f"/stages/{stage.pk}", {"probability": 40, "name": "Product Demo"})

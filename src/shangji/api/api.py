@@ -32,6 +32,7 @@ from . import (
     users,
     webhooks,
 )
+from .examples import document_examples
 from .guide import SYNC_GUIDE
 from .openapi import IDEMPOTENCY_TEXT, RATE_LIMITS_TEXT, document_guards
 
@@ -53,6 +54,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 document_guards(api)
+document_examples(api)
 
 api.add_router("/auth", auth.router)
 api.add_router("/api-keys", api_keys.router)

@@ -38,7 +38,7 @@ class AccuracyQuery(Schema):
     owner: IdParam = Field(None, description="Owner (user) id.")
 
 
-class PeriodOut(Schema):
+class AccuracyPeriodOut(Schema):
     key: str
     label: str
     kind: str
@@ -65,7 +65,7 @@ class AccuracyWeekOut(Schema):
 
 
 class AccuracyOut(Schema):
-    period: PeriodOut
+    period: AccuracyPeriodOut
     weeks: list[AccuracyWeekOut]
 
 

@@ -133,7 +133,7 @@ class AssignIn(InputSchema):
     version: int = Field(description="The version you read; a stale one answers 409.")
 
 
-class NewContactIn(InputSchema):
+class ConvertContactIn(InputSchema):
     last_name: str
     first_name: str = ""
     title: str = ""
@@ -162,7 +162,7 @@ class ConvertIn(InputSchema):
         None, description="A new account, owned by the lead's owner (or `account`)."
     )
     contact: int | None = Field(None, description="An existing contact (or `new_contact`).")
-    new_contact: NewContactIn | None = Field(
+    new_contact: ConvertContactIn | None = Field(
         None, description="A new contact at the account (or `contact`)."
     )
     opportunity: ConvertOpportunityIn | None = Field(

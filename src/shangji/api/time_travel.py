@@ -98,7 +98,7 @@ class StateOut(Schema):
     forecast_category: str
 
 
-class DealOut(Schema):
+class MovedDealOut(Schema):
     id: int
     name: str
     url: str
@@ -107,7 +107,7 @@ class DealOut(Schema):
 
 
 class DealPage(Schema):
-    results: list[DealOut]
+    results: list[MovedDealOut]
     next_cursor: str | None = Field(description="Send with `category` for the next page.")
 
 
