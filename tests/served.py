@@ -3,13 +3,16 @@ their own, on a fresh database — a SQLite file, or a scratch PostgreSQL databa
 run on PostgreSQL — loaded with the demo company. For tests that need real processes: many
 clients at once, a server killed mid-request, two servers sharing one database."""
 
+import atexit
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from contextlib import contextmanager
@@ -32,25 +35,67 @@ def _admin_connection(database_url: str):
     return psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True)
 
 
-@contextmanager
-def scratch_database(home: Path):
-    """The environment of a fresh, empty database: PostgreSQL beside the test database when
-    DATABASE_URL names one, else SQLite in `home`."""
-    base = os.environ.get("DATABASE_URL", "")
+def _clean_env(home: Path) -> dict:
     env = {**os.environ, "SHANGJI_HOME": str(home), "DATABASE_URL": ""}
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    return env
+
+
+def _drop_database(base: str, name: str) -> None:
+    with _admin_connection(base) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_demo_template: dict[str, str] = {}
+
+
+def demo_template() -> str:
+    """A database with the demo company, built once per process and copied for each test:
+    the path of a SQLite file, or the name of a PostgreSQL template database."""
+    if "source" in _demo_template:
+        return _demo_template["source"]
+    base = os.environ.get("DATABASE_URL", "")
+    home = Path(tempfile.mkdtemp(prefix="shangji-demo-"))
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+    env = _clean_env(home)
+    if base.startswith("postgres"):
+        name = f"shangji_demo_{uuid.uuid4().hex[:10]}"
+        with _admin_connection(base) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        atexit.register(_drop_database, base, name)
+        env["DATABASE_URL"] = urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
+        source = name
+    else:
+        source = str(home / "shangji.sqlite3")
+    shangji(env, "manage", "migrate", "--noinput", "--verbosity", "0")
+    shangji(env, "manage", "load_demo")
+    _demo_template.update(source=source, media=str(home / "media"))
+    return source
+
+
+@contextmanager
+def scratch_database(home: Path, *, demo: bool = False):
+    """The environment of a fresh database — empty, or a copy of the demo template: PostgreSQL
+    beside the test database when DATABASE_URL names one, else SQLite in `home`."""
+    base = os.environ.get("DATABASE_URL", "")
+    template = demo_template() if demo else None
+    env = _clean_env(home)
+    if template and Path(_demo_template["media"]).is_dir():  # the demo's e-mail attachments
+        shutil.copytree(_demo_template["media"], home / "media")
     if not base.startswith("postgres"):
+        if template:
+            shutil.copyfile(template, home / "shangji.sqlite3")
         yield env
         return
     name = f"shangji_served_{uuid.uuid4().hex[:10]}"
     with _admin_connection(base) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        copy = f' TEMPLATE "{template}"' if template else ""
+        admin.execute(f'CREATE DATABASE "{name}"{copy}')
     env["DATABASE_URL"] = urlunsplit(urlsplit(base)._replace(path=f"/{name}"))
     try:
         yield env
     finally:
-        with _admin_connection(base) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_database(base, name)
 
 
 def shangji(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -144,10 +189,8 @@ def served_demo(tmp_path: Path, *, workers: int = 2, extra_env: dict | None = No
     """A fresh database with the demo company, served on loopback; yields (server, env)."""
     home = tmp_path / "home"
     home.mkdir()
-    with scratch_database(home) as env:
+    with scratch_database(home, demo=True) as env:
         env.update({"API_RATE_LIMIT": "0", "API_RATE_LIMIT_UNSAFE": "0", **(extra_env or {})})
-        shangji(env, "manage", "migrate", "--noinput", "--verbosity", "0")
-        shangji(env, "manage", "load_demo")
         server = Server(env, workers=workers, log=tmp_path / "serve.log").start()
         try:
             yield server, env

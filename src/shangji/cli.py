@@ -1,4 +1,5 @@
-"""The `shangji` command: demo, serve, worker, manage, createuser, token, import, mail-inbound."""
+"""The `shangji` command: demo, serve, worker, manage, createuser, token, import, backup,
+restore, generate, mail-inbound."""
 
 import argparse
 import contextlib
@@ -203,6 +204,25 @@ def cmd_import_maven(args) -> int:
     return 0
 
 
+def cmd_generate(args) -> int:
+    if args.migrate:
+        _manage("migrate", "--noinput", "--verbosity", "0")
+    extra = ["--today", args.today] if args.today else []
+    extra += ["--seed", str(args.seed)] if args.seed is not None else []
+    _manage("generate", "--scale", args.scale, *extra)
+    return 0
+
+
+def cmd_backup(args) -> int:
+    _manage("backup", args.file, *(["--force"] if args.force else []))
+    return 0
+
+
+def cmd_restore(args) -> int:
+    _manage("restore", args.file)
+    return 0
+
+
 def cmd_mail_inbound(args) -> int:
     _setup_django()
     from shangji.activities.mail.inbound import serve_forever
@@ -318,6 +338,28 @@ def build_parser() -> argparse.ArgumentParser:
     maven.add_argument("--no-close-date", default="2017-12-31", help="a date or 'skip'")
     maven.add_argument("--products", choices=["merge", "keep"], default="merge")
     maven.set_defaults(func=cmd_import_maven)
+
+    generate = commands.add_parser(
+        "generate", help="fill an empty database with a generated company for benchmarks"
+    )
+    generate.add_argument("--scale", default="10k", help="10k, 100k or 1m opportunities")
+    generate.add_argument("--seed", type=int, help="the same seed gives the same rows")
+    generate.add_argument("--today", help="the day the data is built around (YYYY-MM-DD)")
+    generate.add_argument("--migrate", action="store_true", help="apply migrations first")
+    generate.set_defaults(func=cmd_generate)
+
+    backup = commands.add_parser(
+        "backup", help="write a consistent backup (database and attachments) to FILE, online"
+    )
+    backup.add_argument("file")
+    backup.add_argument("--force", action="store_true", help="replace an existing FILE")
+    backup.set_defaults(func=cmd_backup)
+
+    restore = commands.add_parser(
+        "restore", help="restore a backup FILE into an empty instance (stop the server first)"
+    )
+    restore.add_argument("file")
+    restore.set_defaults(func=cmd_restore)
 
     inbound = commands.add_parser(
         "mail-inbound",

@@ -25,7 +25,7 @@ from django.utils import timezone, translation
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from shangji.activities.delivery import STALE_CLAIM, reminder_deliver, reminders_sweep
+from shangji.activities.delivery import reminder_deliver, reminders_sweep, stale_claim
 from shangji.activities.models import Reminder
 from shangji.activities.services import (
     activity_complete,
@@ -222,7 +222,7 @@ def test_stale_claims_go_back_to_pending_and_fresh_ones_are_left_alone(clock, sc
     first = create(starts_in=10, reminders=[1]).reminders.get()
     second = create(starts_in=10, reminders=[5]).reminders.get()
     # Two workers claimed these and died before delivering (nothing was committed but the claim).
-    Reminder.objects.filter(pk=first.pk).update(status="sending", claimed_at=T0 - STALE_CLAIM)
+    Reminder.objects.filter(pk=first.pk).update(status="sending", claimed_at=T0 - stale_claim())
     Reminder.objects.filter(pk=second.pk).update(status="sending", claimed_at=T0 + 9 * MINUTE)
     clock.move_to(T0 + 10 * MINUTE)
     assert run_worker() == 2  # their tasks run but find the rows claimed
@@ -232,7 +232,7 @@ def test_stale_claims_go_back_to_pending_and_fresh_ones_are_left_alone(clock, sc
         first.pk: "sent",
         second.pk: "sending",
     }
-    clock.move_to(T0 + 10 * MINUTE + STALE_CLAIM + MINUTE)
+    clock.move_to(T0 + 10 * MINUTE + stale_claim() + MINUTE)
     assert reminders_sweep() == 1
     assert len(notifications()) == 2
 

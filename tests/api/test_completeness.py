@@ -26,12 +26,16 @@ PAGE_ACTIONS: dict[str, list[str] | PageOnly] = {
     "users:login": ["POST /auth/token"],
     "users:logout": ["DELETE /api-keys/{key_id}"],
     "users:profile": ["GET /me", "PATCH /me"],
+    "users:password_change": PageOnly(
+        "a password is changed by its owner with the current one; API keys never carry passwords"
+    ),
     "users:calendar_token_reset": ["POST /me/calendar-feed"],
     "users:calendar_token_revoke": ["DELETE /me/calendar-feed"],
     "users:calendar_feed": PageOnly("the iCalendar feed itself, read by calendar apps"),
     "users:api_key_create": ["POST /api-keys"],
     "users:api_key_revoke": ["DELETE /api-keys/{key_id}"],
     "users:api_key_list": ["GET /api-keys"],
+    "audit:audit_log": ["GET /audit-log"],
     "users:notification_list": ["GET /notifications"],
     "users:notification_mark_read": ["POST /notifications/read"],
     "users:notification_poll": ["GET /notifications"],

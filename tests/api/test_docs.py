@@ -41,6 +41,7 @@ def test_openapi_document_is_3_1_and_complete():
         "/api/v1/stages/{stage_id}/retire": {"post"},
         "/api/v1/stages/{stage_id}/restore": {"post"},
         "/api/v1/users": {"get"},
+        "/api/v1/users/{user_id}": {"patch"},
         "/api/v1/me": {"get", "patch"},
         "/api/v1/me/calendar-feed": {"post", "delete"},
         "/api/v1/organisation": {"get", "patch"},
@@ -87,6 +88,7 @@ def test_openapi_document_is_3_1_and_complete():
         "/api/v1/webhooks/{webhook_id}/deliveries": {"get"},
         "/api/v1/webhooks/{webhook_id}/test": {"post"},
         "/api/v1/webhook-deliveries/{delivery_id}/redeliver": {"post"},
+        "/api/v1/audit-log": {"get"},
     }
     assert {path: set(operations) for path, operations in paths.items()} == expected
     for path, operations in paths.items():

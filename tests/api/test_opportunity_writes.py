@@ -393,9 +393,7 @@ def test_unknown_field_and_unparsable_body(api_as, team_users, make_opportunity)
         content_type="application/json",
     )
     assert broken.status_code == 400
-    assert broken.json() == {
-        "detail": "Cannot parse request body",
-        "errors": {"__all__": ["Cannot parse request body"]},
-    }
+    unreadable = "The request body could not be read: it is not valid JSON or form data."
+    assert broken.json() == {"detail": unreadable, "errors": {"__all__": [unreadable]}}
     opportunity.refresh_from_db()
     assert opportunity.version == 1

@@ -6,6 +6,7 @@ import datetime
 import zoneinfo
 
 import pytest
+from playwright.sync_api import expect
 
 from shangji.activities.models import Activity, Reminder
 from shangji.contacts.services import contact_create
@@ -108,9 +109,7 @@ def test_log_call_schedule_meeting_add_task_and_see_them_in_order(
 
     # The meeting is held: "Done" from the planned list, and it leaves it.
     page.click("[data-testid=planned-item][data-kind=meeting] [data-testid=activity-complete]")
-    page.wait_for_function(
-        "document.querySelectorAll('[data-testid=planned-item][data-kind=meeting]').length === 0"
-    )
+    expect(page.locator("[data-testid=planned-item][data-kind=meeting]")).to_have_count(0)
     assert _kinds(page, "[data-testid=planned-item]") == ["task"]
     assert page.locator("#activity-messages [data-testid=activity-flash]").count() == 1
     meeting.refresh_from_db()
@@ -118,9 +117,7 @@ def test_log_call_schedule_meeting_add_task_and_see_them_in_order(
 
     # Filter by type without leaving the page.
     page.click("[data-testid=timeline-filters] [data-kind=call]")
-    page.wait_for_function(
-        "document.querySelectorAll('[data-testid=timeline-entries] > li').length === 1"
-    )
+    expect(page.locator("[data-testid=timeline-entries] > li")).to_have_count(1)
     assert _kinds(page, timeline) == ["call"]
     assert page.evaluate("window.stillTheSamePage") is True
 
@@ -180,7 +177,7 @@ def test_meeting_updated_afterwards_inline_on_a_phone(
     page.once("dialog", lambda dialog: dialog.accept())
     page.click(f"{item} [data-testid=activity-delete]")
     page.locator("#activity-messages .message.error").wait_for()
-    page.wait_for_function(f"document.querySelector(\"{item}\").innerText.includes('线上会议')")
+    expect(page.locator(item)).to_contain_text("线上会议")
     assert Activity.objects.filter(pk=meeting.pk).exists()
     page.once("dialog", lambda dialog: dialog.accept())
     page.click(f"{item} [data-testid=activity-delete]")

@@ -3,8 +3,11 @@ two processes) on a real database: exactly one change wins, the other is told (4
 silently overwritten — through the API, the board's drag and drop, and a bulk update racing
 single edits. Counts, sums and history rows stay exact while many clients write together."""
 
+import os
+import sqlite3
 import threading
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -235,3 +238,23 @@ def open_count(env, pipeline_id) -> int:
         f"print(Opportunity.objects.filter(pipeline_id={pipeline_id}, stage__kind='open').count())"
     )
     return int(django_in(env, code))
+
+
+@pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="SQLite only: one writer holds the whole database (PostgreSQL locks rows)",
+)
+def test_api_reads_answer_while_another_writer_holds_sqlite(served):
+    """A big import holds SQLite's write lock for a minute: API reads with a key must not fail
+    (or wait) over recording the key's last use."""
+    server, env, _keys = served
+    fresh = api_key(env, "wangqiang")  # never used: its first request records its last use
+    holder = sqlite3.connect(Path(env["SHANGJI_HOME"]) / "shangji.sqlite3", timeout=1)
+    holder.execute("BEGIN IMMEDIATE")  # as an import's write pass does
+    try:
+        status, page = ApiUser(server, fresh).call("GET", "/opportunities", limit=5)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert status == 200 and len(page["results"]) == 5
+    no_server_errors(server)

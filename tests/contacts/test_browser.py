@@ -1,6 +1,7 @@
 """The account search of the contact form in a real browser (htmx fills the <select>)."""
 
 import pytest
+from playwright.sync_api import expect
 
 from shangji.accounts.services import account_create
 from shangji.contacts.models import Contact
@@ -28,7 +29,7 @@ def test_contact_form_searches_accounts_and_saves(live_server, page, team_users,
     page.fill("#id_last_name", "王")
     page.fill("#id_first_name", "芳")
     page.fill("input.option-search", "华联")
-    page.wait_for_function("document.querySelectorAll('#id_account option').length === 1")
+    expect(page.locator("#id_account option")).to_have_count(1)
     assert page.inner_text("#id_account") == "华联超市"
     page.screenshot(path=tmp_path / "contact_form.png", full_page=True)
     page.click("form.form button[type=submit]")

@@ -16,7 +16,7 @@ Exactly once, with any number of workers, duplicate tasks and a sweep racing eac
    between 2 and 3 can lose an e-mail but never send it twice.
 
 A worker dying between 1 and 2 leaves a SENDING row with nothing delivered; the sweep puts claims
-older than STALE_CLAIM back to PENDING and delivers them.
+older than stale_claim() back to PENDING and delivers them.
 """
 
 import datetime
@@ -39,7 +39,12 @@ from .models import Activity, Reminder
 
 logger = logging.getLogger(__name__)
 
-STALE_CLAIM = datetime.timedelta(minutes=5)
+
+def stale_claim() -> datetime.timedelta:
+    """How long a claim may last before it counts as left by a dead worker (default 5 min)."""
+    return datetime.timedelta(seconds=settings.REMINDER_STALE_CLAIM_SECONDS)
+
+
 SWEEP_BATCH = 200
 SMTP_TIMEOUT = 30
 
@@ -177,10 +182,10 @@ def reminder_deliver(*, reminder_id: int) -> bool:
 
 
 def reminders_release_stale(now: datetime.datetime | None = None) -> int:
-    """Claims older than STALE_CLAIM belong to a worker that died: make them pending again."""
+    """Claims older than stale_claim() belong to a worker that died: make them pending again."""
     now = now or timezone.now()
     return Reminder.objects.filter(
-        Q(claimed_at__lt=now - STALE_CLAIM) | Q(claimed_at__isnull=True),
+        Q(claimed_at__lt=now - stale_claim()) | Q(claimed_at__isnull=True),
         status=ReminderStatus.SENDING,
     ).update(status=ReminderStatus.PENDING, claimed_at=None)
 

@@ -3,11 +3,13 @@
 import datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shangji.contacts.models import Contact
 from shangji.core.forms import ServiceModelForm
+from shangji.core.uploads import check_attachments
 from shangji.users.models import User
 
 from .choices import (
@@ -45,7 +47,12 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data, initial=None):
         items = data if isinstance(data, list | tuple) else [data]
-        return [super(MultipleFileField, self).clean(item, initial) for item in items if item]
+        files = [super(MultipleFileField, self).clean(item, initial) for item in items if item]
+        try:
+            check_attachments(files)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["attachments"]) from None
+        return files
 
 
 class UserChoiceField(forms.ModelChoiceField):

@@ -2,12 +2,14 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shangji.audit.services import audit_deletion
 from shangji.core.errors import PermissionDeniedError
 from shangji.core.permissions import may_edit
 from shangji.core.writes import apply_changes, clean_or_raise, lock_current
@@ -47,7 +49,7 @@ ACTIVITY_FIELDS = {
     "contact",
     "lead",
 }
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+MAX_ATTACHMENT_BYTES = settings.MAX_UPLOAD_MB * 2**20
 VALID_OFFSETS = {minutes for minutes, _label in REMINDER_OFFSETS}
 
 
@@ -86,6 +88,15 @@ def fill_links(activity: Activity) -> None:
         activity.account_id = activity.contact.account_id
 
 
+def _ends_at(activity: Activity, minutes: int, errors: dict):
+    """The start plus `minutes`, or None with a message when that is past the calendar's end."""
+    try:
+        return activity.starts_at + datetime.timedelta(minutes=minutes)
+    except OverflowError:
+        errors.setdefault("duration_minutes", []).append(_("It would end after the year 9999."))
+        return None
+
+
 def apply_kind_rules(activity: Activity, changed: set[str]) -> dict[str, list]:
     """Defaults and rules of each kind; returns errors as {field: [messages]}."""
     errors: dict[str, list] = {}
@@ -111,13 +122,9 @@ def apply_kind_rules(activity: Activity, changed: set[str]) -> dict[str, list]:
         if not activity.starts_at:
             errors.setdefault("starts_at", []).append(_("When is it?"))
         elif kind == ActivityKind.MEETING and activity.ends_at is None:
-            activity.ends_at = activity.starts_at + datetime.timedelta(
-                minutes=activity.duration_minutes or 60
-            )
+            activity.ends_at = _ends_at(activity, activity.duration_minutes or 60, errors)
         if activity.starts_at and kind == ActivityKind.CALL:
-            activity.ends_at = activity.starts_at + datetime.timedelta(
-                minutes=activity.duration_minutes or 0
-            )
+            activity.ends_at = _ends_at(activity, activity.duration_minutes or 0, errors)
         if kind == ActivityKind.MEETING and activity.starts_at and activity.ends_at:
             minutes = (activity.ends_at - activity.starts_at).total_seconds() // 60
             activity.duration_minutes = int(max(minutes, 0))
@@ -279,6 +286,7 @@ def activity_delete(*, activity: Activity, actor, version: int | None = None) ->
             raise PermissionDeniedError()
         reminders_cancel(current)
         event_record(kind="activity", action="deleted", actor=actor, record=current)
+        audit_deletion(actor=actor, record=current)
         files = [attachment.file.name for attachment in current.attachments.all()]
         current.delete()
         storage = Attachment._meta.get_field("file").storage

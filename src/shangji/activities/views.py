@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shangji.core.errors import ConflictError, PermissionDeniedError, field_errors
+from shangji.core.uploads import served_type
 from shangji.core.views import query_string, service_errors_on_form
 
 from . import selectors, services
@@ -35,8 +36,6 @@ CREATED = {
     ActivityKind.TASK: gettext_lazy("Task added."),
     ActivityKind.NOTE: gettext_lazy("Note added."),
 }
-# Attachments of these types would run as pages if a browser opened them: send them as bytes.
-ACTIVE_TYPES = ("text/html", "application/xhtml", "image/svg", "text/xml", "application/xml")
 
 
 def _changed(response: HttpResponse) -> HttpResponse:
@@ -298,11 +297,13 @@ def attachment_download_view(request, pk):
         handle = attachment.file.open("rb")
     except FileNotFoundError as error:
         raise Http404 from error
-    content_type = attachment.content_type or "application/octet-stream"
-    if content_type.lower().startswith(ACTIVE_TYPES):
-        content_type = "application/octet-stream"
+    # The type comes from our allow-list by the file's name, never from what the uploader's
+    # browser or mail client claimed; pages and drawings (HTML, SVG, XML) go out as bytes.
     response = FileResponse(
-        handle, as_attachment=True, filename=attachment.filename, content_type=content_type
+        handle,
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=served_type(attachment.filename),
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"

@@ -6,6 +6,7 @@ from . import (
     accounts,
     activities,
     api_keys,
+    audit,
     auth,
     board,
     changes,
@@ -85,3 +86,4 @@ api.add_router("", docs.router)
 api.add_router("", changes.router)
 api.add_router("/webhooks", webhooks.router)
 api.add_router("/webhook-deliveries", webhooks.deliveries_router)
+api.add_router("/audit-log", audit.router)

@@ -2,8 +2,7 @@
 
 import zoneinfo
 
-from django.contrib.auth import authenticate
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
@@ -15,6 +14,7 @@ from shangji.users.choices import ApiTokenScope
 from shangji.users.models import User
 from shangji.users.services import api_token_create
 
+from .audit import LOCKED_OPENAPI, throttled_authenticate
 from .callers import request_api_token
 from .schemas import InputSchema, MessageOut
 
@@ -82,14 +82,18 @@ class TokenOut(Schema):
 @router.post(
     "/token",
     auth=None,
-    response={200: TokenOut, 401: MessageOut},
+    response={200: TokenOut, 401: MessageOut, 429: MessageOut},
+    openapi_extra=LOCKED_OPENAPI,
     summary="Create an API token",
     description="Exchange a username and password for a bearer token. The token is shown "
-    "once; send it as `Authorization: Bearer <token>`.",
+    "once; send it as `Authorization: Bearer <token>`. After too many failed attempts for one "
+    "username, or from one address, both are refused for a while: 429 with `Retry-After`.",
 )
 def token_create(request, payload: TokenIn):
-    user = authenticate(request, username=payload.username, password=payload.password)
-    if user is None or not user.is_active:
+    user = throttled_authenticate(request, username=payload.username, password=payload.password)
+    if isinstance(user, HttpResponse):  # locked: 429 with Retry-After
+        return user
+    if user is None:
         raise HttpError(
             401,
             _(

@@ -1,12 +1,17 @@
 """How the API answers errors: one JSON shape per kind, in the request's language."""
 
+from collections.abc import Iterator
+from functools import wraps
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import BaseModel
 
 from shangji.core.errors import ConflictError, PermissionDeniedError, field_errors
 
@@ -52,6 +57,11 @@ def _field_name(location: tuple) -> str:
     return ".".join(str(part) for part in rest) or "__all__"
 
 
+def unreadable_body_message() -> str:
+    """What a caller whose body is neither JSON nor readable form data is told."""
+    return _("The request body could not be read: it is not valid JSON or form data.")
+
+
 def schema_errors(exc: NinjaValidationError) -> dict[str, list[str]]:
     """Ninja's list of pydantic errors as {field: [messages]}."""
     errors: dict[str, list[str]] = {}
@@ -62,8 +72,62 @@ def schema_errors(exc: NinjaValidationError) -> dict[str, list[str]]:
     return errors
 
 
+# The integers a database column holds (64-bit). A larger id or number in a request matches no
+# row, and SQLite cannot even compare a column with it (OverflowError).
+DATABASE_INT_MIN, DATABASE_INT_MAX = -(2**63), 2**63 - 1
+
+
+def _oversized_integers(value, path: tuple = ()) -> Iterator[tuple[tuple, int]]:
+    """(path, limit) for each integer in parsed input that no database column can hold."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        if value > DATABASE_INT_MAX:
+            yield path, DATABASE_INT_MAX
+        elif value < DATABASE_INT_MIN:
+            yield path, DATABASE_INT_MIN
+    elif isinstance(value, BaseModel):
+        for name, item in value:
+            yield from _oversized_integers(item, (*path, name))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _oversized_integers(item, (*path, key))
+    elif isinstance(value, list | tuple | set | frozenset):
+        for index, item in enumerate(value):
+            yield from _oversized_integers(item, (*path, index))
+
+
+def refuse_oversized_integers(view):
+    """Answer 422 for an integer (id, count) beyond what the database holds, naming the field."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        errors = []
+        for name, value in kwargs.items():
+            # A schema argument (query or body) names its fields; a plain one (path) itself.
+            start = () if isinstance(value, BaseModel) else (name,)
+            for path, limit in _oversized_integers(value, start):
+                if limit > 0:
+                    message = _("Ensure this value is less than or equal to %(limit_value)s.")
+                else:
+                    message = _("Ensure this value is greater than or equal to %(limit_value)s.")
+                errors.append(
+                    {
+                        "loc": ("value", *path),
+                        "type": "integer_out_of_range",
+                        "msg": message % {"limit_value": limit},
+                    }
+                )
+        if errors:
+            raise NinjaValidationError(errors)
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
 def install(api: NinjaAPI) -> None:
-    """Register the API's exception handlers."""
+    """Register the API's exception handlers and its guard against oversized integers."""
+    api.add_decorator(refuse_oversized_integers)
 
     def respond(request: HttpRequest, data: dict, status: int) -> HttpResponse:
         return api.create_response(request, data, status=status)
@@ -105,9 +169,17 @@ def install(api: NinjaAPI) -> None:
         response["WWW-Authenticate"] = "Bearer"
         return response
 
+    @api.exception_handler(MultiPartParserError)
+    def unreadable_form(request, exc):
+        message = unreadable_body_message()
+        return respond(request, {"detail": message, "errors": {"__all__": [message]}}, 400)
+
     @api.exception_handler(HttpError)
     def http_error(request, exc):
-        data = {"detail": str(exc)}
+        message = str(exc)
+        if message == "Cannot parse request body":  # ninja's words, in English only
+            message = unreadable_body_message()
+        data = {"detail": message}
         if exc.status_code == 400:  # e.g. a body that is not JSON: the 400 shape throughout
-            data["errors"] = {"__all__": [str(exc)]}
+            data["errors"] = {"__all__": [message]}
         return respond(request, data, exc.status_code)

@@ -84,6 +84,7 @@ REQUEST_EXAMPLES: dict[str, dict] = {
     "StageMove": {"direction": "up"},
     "StageRetire": {"move_to": 3},
     "MePatch": {"language": "zh-hans", "time_zone": "Asia/Shanghai"},
+    "UserAccessPatch": {"role": "manager", "team": 2},
     "OrganisationPatch": {"fiscal_year_start_month": 4},
     "MailSettingsPatch": {
         "smtp_host": "smtp.example.com",

@@ -17,9 +17,10 @@ SYNC_GUIDE = """
 3. *Follow changes from Shangji.* Poll `GET /changes?since=<cursor>` and keep each answer's
    `next`: every create, update and delete you may see arrives once, in commit order
    (`kind`, `entity_id`, `action`, `actor`, the record's fields in `payload`, and
-   `payload.changed` for an update; a deletion carries the record as it was). Ask again at once while `has_more` is true. Or subscribe a webhook (`POST
-   /webhooks`, administrators) for the same events pushed to you, signed with HMAC-SHA256;
-   the feed is the safe way to catch up after your receiver was down.
+   `payload.changed` for an update; a deletion carries the record as it was). Ask again at
+   once while `has_more` is true. Or subscribe a webhook (`POST /webhooks`, administrators)
+   for the same events pushed to you, signed with HMAC-SHA256; the feed is the safe way to
+   catch up after your receiver was down.
 4. *Send your changes to Shangji.* Create with `POST` and an `Idempotency-Key` header (a
    retried request never makes a second record) and keep your own id in `external_id`.
    Change with `PATCH` and the `version` you last read: if someone changed the record since,

@@ -22,16 +22,20 @@ import logging
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .errors import unreadable_body_message
 from .models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_MAX_LENGTH = 255
 KEEP_FOR = datetime.timedelta(hours=24)
-LOCK_SECONDS = 300
+# The in-flight lock outlives any request (gunicorn kills a worker after 30 s, rolling its
+# transaction back), yet a lock left by a crashed server frees the key within a minute.
+LOCK_SECONDS = 60
 _NOT_STORED = frozenset({401, 403, 409, 429})
 
 logger = logging.getLogger(__name__)
@@ -125,7 +129,11 @@ def idempotent_response(
     """Run the POST once for (user, key) and store its answer; replay it to a retry."""
     if not 0 < len(key) <= KEY_MAX_LENGTH:
         return _invalid_key()
-    fingerprint = request_fingerprint(request)
+    try:
+        fingerprint = request_fingerprint(request)
+    except MultiPartParserError:
+        message = unreadable_body_message()
+        return _json_response({"detail": message, "errors": {"__all__": [message]}}, 400)
     if (record := _stored(user_id, key)) is not None:
         return _answer_of(record, fingerprint)
     lock = "shangji:idempotency:" + hashlib.sha256(f"{user_id}\0{key}".encode()).hexdigest()

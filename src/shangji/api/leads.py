@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from shangji.audit.services import audited_export
 from shangji.core.errors import field_errors
 from shangji.core.exports import FORMATS, export_response
 from shangji.leads import selectors, services
@@ -246,6 +247,9 @@ def export_leads(request, options: Query[LeadExportQuery]):
         filterset = LeadFilter(data=params, queryset=_visible(request), request=request)
         filterset.is_valid()
         raise ValidationError(filterset.form.errors.as_data())
+    rows = audited_export(
+        rows, actor=request.auth, export="leads", file_format=options.format, filters=params
+    )
     header, lines = selectors.lead_export_table(rows)
     stem = f"leads-{timezone.localdate():%Y%m%d}"
     return export_response(stem, header, lines, file_format=options.format, bom=options.bom)

@@ -26,6 +26,28 @@ def _too_many_requests(verdict: RateVerdict, user) -> HttpResponse:
     return response
 
 
+def _json_routing_error(response: HttpResponse) -> HttpResponse:
+    """The API's JSON shape for a path no operation matches (404) or a method it does not
+    accept (405); Django and ninja answer those with an HTML page or plain text."""
+    if response.status_code not in (404, 405) or response.get("Content-Type", "").startswith(
+        "application/json"
+    ):
+        return response
+    if response.status_code == 404:
+        message = _("Not found.")
+    else:
+        message = _("This method is not allowed here.")
+    body = json.dumps({"detail": message}, ensure_ascii=False)
+    answer = HttpResponse(
+        body, status=response.status_code, content_type="application/json; charset=utf-8"
+    )
+    for name, value in response.items():  # Allow, the rate-limit headers, Vary...
+        if name.lower() not in ("content-type", "content-length"):
+            answer[name] = value
+    answer.cookies = response.cookies
+    return answer
+
+
 class ApiGuardMiddleware:
     """Rate-limit and de-duplicate the API requests of signed-in callers (keys and sessions).
 
@@ -38,6 +60,9 @@ class ApiGuardMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
+        return _json_routing_error(self._guarded_response(request))
+
+    def _guarded_response(self, request: HttpRequest) -> HttpResponse:
         caller = api_caller(request)
         if caller is None:
             return self.get_response(request)

@@ -2,7 +2,9 @@
 
 The guards (api/middleware.py) sit in front of ninja, so ninja cannot see them: this adds the
 rate-limit answer (429) to every authenticated operation, the Idempotency-Key header and its
-answers to every authenticated POST, and the key scopes to the bearer scheme.
+answers to every authenticated POST, and the key scopes to the bearer scheme. It also adds the
+answers ninja gives before any endpoint runs: 422 for input that does not fit, 400 for a body
+that is not JSON.
 """
 
 import copy
@@ -62,6 +64,32 @@ def _response(description: str, schema: dict, headers: dict | None = None) -> di
     return response
 
 
+def _one_key_per_status(responses: dict) -> dict:
+    """Ninja keys a response by int, `openapi_extra` by str: JSON would carry one status twice.
+    One entry per status; what was written by hand (str) adds to ninja's and wins."""
+    merged: dict[str, dict] = {}
+    for status, response in sorted(responses.items(), key=lambda item: isinstance(item[0], str)):
+        merged[str(status)] = {**merged.get(str(status), {}), **response}
+    return merged
+
+
+def _add_response(responses: dict, status: int, response: dict, *, merge: bool = False) -> None:
+    """Document `response` for `status` unless the endpoint documents its own answer; with
+    `merge`, the body may be either (e.g. a version conflict or a running idempotent request).
+    """
+    own = responses.pop(str(status), None)
+    if own is None:
+        responses[str(status)] = response
+        return
+    own_schema = own.get("content", {}).get("application/json", {}).get("schema")
+    guard_schema = response["content"]["application/json"]["schema"]
+    if merge and own_schema is not None and own_schema != guard_schema:
+        own = copy.deepcopy(own)
+        own["content"]["application/json"]["schema"] = {"anyOf": [own_schema, guard_schema]}
+        own["description"] = f"{own['description']} Or: {response['description']}"
+    responses[str(status)] = own
+
+
 def _add_guards(document: dict) -> dict:
     document = copy.deepcopy(document)
     schemes = document.get("components", {}).get("securitySchemes", {})
@@ -72,12 +100,22 @@ def _add_guards(document: dict) -> dict:
         _MESSAGE,
         {"Retry-After": {"description": "Seconds to wait.", **_SECONDS}},
     )
+    running = _response("The request with this Idempotency-Key is running.", _MESSAGE)
+    invalid = _response("Invalid input.", _VALIDATION)
+    bad_request = _response("Bad request.", _VALIDATION)
     for operations in document.get("paths", {}).values():
         for method, operation in operations.items():
+            responses = _one_key_per_status(operation.setdefault("responses", {}))
+            operation["responses"] = responses
+            # Ninja refuses input that does not fit the operation's schema before the
+            # endpoint runs (a body that is not JSON: 400), also where no one signs in.
+            if operation.get("requestBody") or operation.get("parameters"):
+                _add_response(responses, 422, invalid)
+            if operation.get("requestBody"):
+                _add_response(responses, 400, bad_request)
             if not operation.get("security"):
                 continue
-            responses = operation.setdefault("responses", {})
-            responses.setdefault("429", too_many)
+            _add_response(responses, 429, too_many)
             if method != "post":
                 continue
             operation.setdefault("parameters", []).append(
@@ -89,11 +127,9 @@ def _add_guards(document: dict) -> dict:
                     "schema": {"type": "string", "minLength": 1, "maxLength": KEY_MAX_LENGTH},
                 }
             )
-            responses.setdefault(
-                "409", _response("The request with this Idempotency-Key is running.", _MESSAGE)
-            )
-            responses.setdefault("422", _response("Invalid input.", _VALIDATION))
-            responses.setdefault("400", _response("Bad request.", _VALIDATION))
+            _add_response(responses, 409, running, merge=True)
+            _add_response(responses, 422, invalid)
+            _add_response(responses, 400, bad_request)
     return document
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from shangji.audit.services import audited_export
 from shangji.core.exports import FORMATS, export_response
 from shangji.opportunities import bulk, selectors
 from shangji.opportunities.choices import ForecastCategory, LeadSource, OpportunityType
@@ -68,6 +69,9 @@ def export_opportunities(request, options: Query[ExportQuery]):
         filterset = selectors.opportunity_filterset(user=request.auth, params=params)
         filterset.is_valid()
         raise ValidationError(filterset.form.errors.as_data())
+    rows = audited_export(
+        rows, actor=request.auth, export="opportunities", file_format=file_format, filters=params
+    )
     return export_response(
         f"opportunities-{timezone.localdate():%Y%m%d}",
         [column.header for column in chosen],

@@ -14,6 +14,7 @@ urlpatterns = [
     path("opportunities/", include("shangji.opportunities.urls")),
     path("settings/pipelines/", include("shangji.opportunities.pipeline_urls")),
     path("settings/webhooks/", include("shangji.webhooks.urls")),
+    path("settings/audit/", include("shangji.audit.urls")),
     path("accounts/", include("shangji.accounts.urls")),
     path("contacts/", include("shangji.contacts.urls")),
     path("leads/", include("shangji.leads.urls")),

@@ -73,7 +73,7 @@ def csv_response(
 ) -> StreamingHttpResponse:
     """Stream `rows` as UTF-8 CSV; with `bom`, a byte-order mark so Excel reads Chinese."""
     writer = csv.writer(_Echo())
-    header = [str(label) for label in header]
+    header = [safe_cell(label) for label in header]  # report headers may hold names
 
     def lines():
         yield ("\ufeff" if bom else "") + writer.writerow(header)

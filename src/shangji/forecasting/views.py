@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shangji.audit.services import audited_export
 from shangji.core.exports import export_options, export_response
 from shangji.core.views import query_string
 
@@ -48,5 +49,12 @@ def report_export_view(request, slug):
     header = [str(column.label) for column in report.columns]
     rows = [*report.rows, report.totals] if report.totals else report.rows
     file_format, bom = export_options(request.GET)  # ?format=xlsx, ?bom=0
+    rows = audited_export(
+        rows,
+        actor=request.user,
+        export=f"report:{slug}",
+        file_format=file_format,
+        filters=request.GET,
+    )
     stem = f"{slug}-{timezone.localdate():%Y%m%d}"
     return export_response(stem, header, rows, file_format=file_format, bom=bom)

@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from shangji.audit.services import audit_record
 from shangji.core import money
 from shangji.core.errors import ConflictError, PermissionDeniedError, field_errors
 from shangji.webhooks.services import event_record, events_record_bulk
@@ -186,6 +187,8 @@ def execute(job_id: int, action: str, actor_id: int | None = None) -> str:
             message=message,
             finished_at=timezone.now(),
         )
+        if action == JobAction.IMPORT:
+            _finished_event(job)
     finally:
         progress.clear()
     return ImportJob.objects.values_list("status", flat=True).get(pk=job_id)
@@ -445,6 +448,13 @@ def _fail(job: ImportJob, failed: int, finished: dict, message: str) -> None:
         **_summary(Counter(failed=failed)),
         **finished,
     )
+    _finished_event(job)
+
+
+def _finished_event(job: ImportJob) -> None:
+    """The "import finished" event of a failed import (a done one writes it with its rows)."""
+    failed = ImportJob.objects.get(pk=job.pk)
+    event_record(kind="import", action="finished", actor=failed.created_by, record=failed)
 
 
 # --- undo ----------------------------------------------------------------------------------
@@ -545,6 +555,7 @@ def _undo(job: ImportJob, progress: Progress, actor_id: int | None) -> None:
             rows_read=done,
             message="",
         )
+        audit_record(action="import_undone", actor=actor, target=job, details={"records": done})
 
 
 def _done(job: ImportJob) -> ImportJob:

@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shangji.core.errors import PermissionDeniedError
+from shangji.core.uploads import check_import_file
 
 from . import engine, parsing
 from .mapping import clean_mapping, propose
@@ -68,11 +69,7 @@ def import_job_create(
     if kind not in Kind.values:
         raise ValidationError({"kind": [_("Choose what the file holds.")]})
     name = Path(name or getattr(file, "name", "") or "import.csv").name
-    size = getattr(file, "size", None)
-    if size is not None and size > MAX_UPLOAD_BYTES:
-        raise ValidationError({"file": [_("The file is larger than 200 MB.")]})
-    if size == 0:
-        raise ValidationError({"file": [_("The file is empty.")]})
+    check_import_file(file, name)
     job = ImportJob(
         kind=kind,
         original_name=name[:255],

@@ -198,7 +198,7 @@ def problems_response(job) -> StreamingHttpResponse:
 
     def lines():
         rows = problem_rows(job)
-        yield "\ufeff" + writer.writerow(next(rows))
+        yield "\ufeff" + writer.writerow([safe_cell(cell) for cell in next(rows)])
         for row in rows:
             yield writer.writerow([safe_cell(cell) for cell in row])
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from shangji.accounts.services import account_create
 from shangji.activities.models import Activity, ActivityParticipant, Attachment
+from shangji.audit.services import audit_deletion
 from shangji.contacts.services import contact_create
 from shangji.core.errors import PermissionDeniedError
 from shangji.core.writes import apply_changes, clean_or_raise, lock_current
@@ -138,6 +139,10 @@ def lead_delete(*, lead: Lead, actor, version: int) -> None:
         _require_edit(actor, current)
         _refuse_converted(current)
         event_record(kind="lead", action="deleted", actor=actor, record=current)
+        events_record_bulk(
+            kind="activity", action="deleted", actor=actor, records=current.activities.all()
+        )
+        audit_deletion(actor=actor, record=current)
         current.delete()
 
 
@@ -273,12 +278,19 @@ def _carry_activities(lead: Lead, how: str, actor, account, contact, deal) -> No
         links["opportunity"] = deal
     originals = Activity.objects.filter(lead=lead)
     if how == ActivityHandling.MOVE:
+        moved = list(originals.values_list("pk", flat=True))
         originals.update(
             lead=None,
             **links,
             version=F("version") + 1,
             updated_by=actor,
             updated_at=timezone.now(),
+        )
+        events_record_bulk(
+            kind="activity",
+            action="updated",
+            actor=actor,
+            records=Activity.objects.filter(pk__in=moved),
         )
         return
     rows = list(originals.order_by("id").prefetch_related("participants", "attachments"))

@@ -14,6 +14,7 @@ from django.views import View
 from django.views.decorators.http import require_POST
 
 from shangji.activities.panels import RecordRef, panel_context
+from shangji.audit.services import audited_export
 from shangji.core.errors import PermissionDeniedError
 from shangji.core.exports import export_options, export_response
 from shangji.core.views import (
@@ -66,8 +67,11 @@ def lead_export_view(request):
     if rows is None:
         messages.error(request, _("Fix the filters before exporting."))
         return redirect("leads:lead_list")
-    header, lines = selectors.lead_export_table(rows)
     file_format, bom = export_options(request.GET)  # ?format=xlsx, ?bom=0
+    rows = audited_export(
+        rows, actor=request.user, export="leads", file_format=file_format, filters=params
+    )
+    header, lines = selectors.lead_export_table(rows)
     stem = f"leads-{timezone.localdate():%Y%m%d}"
     return export_response(stem, header, lines, file_format=file_format, bom=bom)
 

@@ -75,15 +75,36 @@ SORT_FIELDS = {
 }
 
 
+class _RecordsField(django_filters.fields.ModelMultipleChoiceField):
+    """Refuses an id no database column can hold like any unknown one (SQLite cannot even
+    compare a column with it)."""
+
+    def _check_values(self, value):
+        for pk in value if isinstance(value, list | tuple) else ():
+            try:
+                too_large = not -(2**63) <= int(pk) < 2**63
+            except (TypeError, ValueError):
+                continue  # the parent's own message
+            if too_large:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
+class _RecordsFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = _RecordsField
+
+
 class OpportunityFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", label=_("Search"))
-    stage = django_filters.ModelMultipleChoiceFilter(
-        queryset=Stage.objects.select_related("pipeline"), label=_("Stage")
-    )
+    stage = _RecordsFilter(queryset=Stage.objects.select_related("pipeline"), label=_("Stage"))
     pipeline = django_filters.ModelChoiceFilter(
         queryset=Pipeline.objects.all(), label=_("Pipeline")
     )
-    owner = django_filters.ModelMultipleChoiceFilter(
+    owner = _RecordsFilter(
         queryset=User.objects.filter(is_active=True).order_by("last_name", "first_name"),
         label=_("Owner"),
     )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from shangji.audit.services import audited_export
 from shangji.core.exports import export_options, export_response
 from shangji.core.views import query_string
 from shangji.savedviews.forms import SavedViewForm
@@ -140,6 +141,9 @@ def opportunity_export_view(request):
     if rows is None:
         messages.error(request, _("Fix the filters before exporting."))
         return redirect("opportunities:opportunity_list")
+    rows = audited_export(
+        rows, actor=request.user, export="opportunities", file_format=file_format, filters=params
+    )
     return export_response(
         f"opportunities-{timezone.localdate():%Y%m%d}",
         [column.header for column in columns],

@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shangji.accounts.services import account_create
+from shangji.audit.services import audit_deletion
 from shangji.contacts.services import contact_create
 from shangji.core import money
 from shangji.core.writes import apply_changes, clean_or_raise, lock_current, require_edit
 from shangji.users.models import Notification, Organization
-from shangji.webhooks.services import event_record, opportunity_event
+from shangji.webhooks.services import event_record, events_record_bulk, opportunity_event
 
 from .choices import ContactRole
 from .models import TRACKED_FIELDS, Competitor, Opportunity, OpportunityChange, OpportunityContact
@@ -297,6 +298,11 @@ def opportunity_delete(*, opportunity: Opportunity, actor, version: int) -> None
         current = lock_current(opportunity, version)
         require_edit(actor, current.owner)
         event_record(kind="opportunity", action="deleted", actor=actor, record=current)
+        # Its activities go with it (on delete cascade): a sync client hears of each.
+        events_record_bulk(
+            kind="activity", action="deleted", actor=actor, records=current.activities.all()
+        )
+        audit_deletion(actor=actor, record=current)
         current.delete()
 
 
@@ -313,7 +319,9 @@ def opportunity_contact_set(*, opportunity: Opportunity, contact, role: str, act
     """Add `contact` to the opportunity with `role`, or change the role it has."""
     with transaction.atomic():
         require_edit(actor, opportunity.owner)
-        return _set_contact_role(opportunity, contact, role)
+        link = _set_contact_role(opportunity, contact, role)
+        _related_changed(opportunity, actor, "contacts")
+        return link
 
 
 def opportunity_contact_remove(*, opportunity: Opportunity, contact, actor) -> None:
@@ -321,6 +329,14 @@ def opportunity_contact_remove(*, opportunity: Opportunity, contact, actor) -> N
     with transaction.atomic():
         require_edit(actor, opportunity.owner)
         OpportunityContact.objects.filter(opportunity=opportunity, contact=contact).delete()
+        _related_changed(opportunity, actor, "contacts")
+
+
+def _related_changed(opportunity: Opportunity, actor, what: str) -> None:
+    """An "updated" event for a change of the opportunity's contacts or competitors."""
+    event_record(
+        kind="opportunity", action="updated", actor=actor, record=opportunity, changed=[what]
+    )
 
 
 def _add_competitor(
@@ -343,7 +359,11 @@ def competitor_add(
     """List a competitor on the opportunity."""
     with transaction.atomic():
         require_edit(actor, opportunity.owner)
-        return _add_competitor(opportunity, name=name, strengths=strengths, weaknesses=weaknesses)
+        competitor = _add_competitor(
+            opportunity, name=name, strengths=strengths, weaknesses=weaknesses
+        )
+        _related_changed(opportunity, actor, "competitors")
+        return competitor
 
 
 def competitor_update(*, competitor: Competitor, actor, **changes) -> Competitor:
@@ -355,6 +375,7 @@ def competitor_update(*, competitor: Competitor, actor, **changes) -> Competitor
         apply_changes(competitor, changes, {"name", "strengths", "weaknesses"})
         clean_or_raise(competitor)
         competitor.save()
+        _related_changed(competitor.opportunity, actor, "competitors")
         return competitor
 
 
@@ -363,3 +384,4 @@ def competitor_remove(*, competitor: Competitor, actor) -> None:
     with transaction.atomic():
         require_edit(actor, competitor.opportunity.owner)
         competitor.delete()
+        _related_changed(competitor.opportunity, actor, "competitors")

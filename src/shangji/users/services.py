@@ -8,6 +8,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shangji.audit.choices import AuditAction
+from shangji.audit.services import audit_record
+from shangji.core.writes import best_effort
+
 from .choices import ApiTokenScope, Role
 from .models import ApiToken, Organization, Team, User, hash_token
 
@@ -44,6 +48,7 @@ def user_create(
         if role == Role.ADMIN:
             user.is_staff = user.is_superuser = True
         user.save()
+        audit_record(action=AuditAction.USER_CREATED, target=user, details={"role": role})
         return user
 
 
@@ -65,7 +70,15 @@ def api_token_create(
         user=user, name=name.strip(), scope=scope, prefix=raw[:8], token_hash=hash_token(raw)
     )
     token.full_clean(exclude=["user", "token_hash"], validate_unique=False)
-    token.save()
+    with transaction.atomic():
+        token.save()
+        audit_record(
+            action=AuditAction.API_KEY_CREATED,
+            actor=user,
+            target=token,
+            target_label=f"{token.prefix}… {token.name}",
+            details={"scope": scope, "user": user.get_username()},
+        )
     return token, raw
 
 
@@ -75,7 +88,18 @@ def api_token_revoke(*, token: ApiToken, actor: User) -> None:
 
     if token.user_id != actor.pk and not actor.is_admin:
         raise PermissionDeniedError(_("You can only revoke your own API keys."))
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    with transaction.atomic():
+        revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if revoked:
+            audit_record(
+                action=AuditAction.API_KEY_REVOKED,
+                actor=actor,
+                target=token,
+                target_label=f"{token.prefix}… {token.name}",
+                details={"user": token.user.get_username()},
+            )
 
 
 def api_token_use(raw: str) -> ApiToken | None:
@@ -92,8 +116,9 @@ def api_token_use(raw: str) -> ApiToken | None:
         return None
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
+        # Never fail or stall a request over this bookkeeping.
+        if best_effort(lambda: ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)):
+            token.last_used_at = now
     return token
 
 
@@ -146,3 +171,35 @@ def organization_update(*, actor: User, **changes) -> Organization:
         clean_or_raise(row)
         row.save()
         return row
+
+
+USER_ACCESS_FIELDS = {"role", "team", "is_active"}
+
+
+def user_update_access(*, user: User, actor: User, **changes) -> User:
+    """Change a user's role, team or active flag (administrators only), in the audit log."""
+    from shangji.audit.services import audit_user_access_changes, user_access_snapshot
+    from shangji.core.errors import PermissionDeniedError
+
+    if not actor.is_active or not actor.is_admin:
+        raise PermissionDeniedError(_("Only administrators can change roles, teams and access."))
+    unknown = set(changes) - USER_ACCESS_FIELDS
+    if unknown:
+        raise ValidationError({name: [_("This field cannot be changed here.")] for name in unknown})
+    if user.pk == actor.pk and (
+        changes.get("role", Role.ADMIN) != Role.ADMIN or changes.get("is_active") is False
+    ):
+        raise ValidationError({"role": [_("You cannot take away your own administrator access.")]})
+    with transaction.atomic():
+        current = User.objects.select_for_update().get(pk=user.pk)
+        before = user_access_snapshot(current)
+        for name, value in changes.items():
+            setattr(current, name, value)
+        if "role" in changes:  # as user_create: administrators are the Django admin's too
+            current.is_staff = current.is_superuser = current.role == Role.ADMIN
+        current.full_clean(exclude=["password"], validate_unique=False)
+        current.save()
+        audit_user_access_changes(
+            actor=actor, user=current, before=before, after=user_access_snapshot(current)
+        )
+        return current

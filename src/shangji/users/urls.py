@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import api_key_views, views
+from . import api_key_views, password_views, views
 
 app_name = "users"
 urlpatterns = [
     path("login/", views.UserLoginView.as_view(), name="login"),
     path("logout/", views.UserLogoutView.as_view(), name="logout"),
     path("profile/", views.profile_edit_view, name="profile"),
+    path("profile/password/", password_views.PasswordChangeView.as_view(), name="password_change"),
     path("profile/calendar/new/", views.calendar_token_reset_view, name="calendar_token_reset"),
     path("profile/calendar/off/", views.calendar_token_revoke_view, name="calendar_token_revoke"),
     path("profile/api-keys/new/", api_key_views.api_key_create_view, name="api_key_create"),

@@ -12,6 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from shangji.audit.choices import AuditAction
+from shangji.audit.forms import ThrottledAuthenticationForm
+from shangji.audit.services import audit_record
 from shangji.core.views import service_errors_on_form
 
 from .calendar import calendar_feed
@@ -31,10 +34,14 @@ HTMX_STOP_POLLING = 286
 class UserLoginView(auth_views.LoginView):
     template_name = "users/login.html"
     redirect_authenticated_user = True
+    authentication_form = ThrottledAuthenticationForm  # locks, and logs every sign-in
 
 
 class UserLogoutView(auth_views.LogoutView):
-    pass
+    def post(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            audit_record(action=AuditAction.LOGOUT, actor=request.user, target=request.user)
+        return super().post(request, *args, **kwargs)
 
 
 @login_required

@@ -12,6 +12,8 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shangji.audit.choices import AuditAction
+from shangji.audit.services import audit_record
 from shangji.core.errors import PermissionDeniedError
 
 from . import signing
@@ -217,6 +219,7 @@ def webhook_create(
         )
         _clean(webhook)
         webhook.save()
+        audit_record(action=AuditAction.WEBHOOK_CREATED, actor=actor, target=webhook)
         return webhook
 
 
@@ -252,6 +255,7 @@ def webhook_delete(*, webhook: Webhook, actor) -> None:
     """Delete a webhook with its delivery log."""
     _require_admin(actor)
     with transaction.atomic():
+        audit_record(action=AuditAction.WEBHOOK_DELETED, actor=actor, target=webhook)
         Webhook.objects.filter(pk=webhook.pk).delete()
 
 

@@ -28,7 +28,9 @@ from shangji.contacts.models import Contact
 from shangji.core.errors import PermissionDeniedError
 from shangji.core.mail import outgoing_connection
 from shangji.core.models import MailSettings
+from shangji.core.uploads import check_attachments
 from shangji.core.writes import clean_or_raise
+from shangji.webhooks.services import event_record
 
 from .parsing import Address, join_addresses, parse_addresses, parse_message
 from .sanitising import sanitise_html
@@ -122,6 +124,7 @@ def _clean_recipients(values, field: str, *, required: bool) -> list[Address]:
 
 
 def _read_files(attachments) -> list[OutgoingFile]:
+    check_attachments(attachments)
     files, errors = [], []
     for upload in attachments or ():
         name = (getattr(upload, "name", "") or "attachment").rsplit("/", 1)[-1][:255]
@@ -226,6 +229,7 @@ def _write_log(
     activity_services.fill_links(activity)
     clean_or_raise(activity)
     activity.save()
+    event_record(kind="activity", action="created", actor=actor, record=activity)
     EmailMessage.objects.create(
         activity=activity,
         message_id=message_id,

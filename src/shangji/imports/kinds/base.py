@@ -484,13 +484,17 @@ class Handler:
     def clean(self, ctx: Context, row: Row, instance, errors: dict | None = None) -> None:
         """The model's own field checks (no queries), merged with `errors` of the rules."""
         errors = dict(errors or {})
+        untyped = instance.__dict__.pop("_untyped_values", {})  # see core.writes.apply_changes
         try:
             # The values do not change between the passes: the writing pass skips this.
             if not ctx.write:
-                instance.clean_fields(exclude=[*self.fk_fields, "created_by", "updated_by"])
+                instance.clean_fields(
+                    exclude=[*self.fk_fields, *untyped, "created_by", "updated_by"]
+                )
         except ValidationError as error:
             for name, messages in error.message_dict.items():
                 errors.setdefault(name, []).extend(messages)
+        errors.update(untyped)
         if errors:
             problems_from(row, ctx, ValidationError(errors), self.rename)
 

@@ -10,6 +10,7 @@ from django.db import connections
 from django.utils.translation import gettext as _
 
 from shangji.core.errors import field_errors
+from shangji.core.exports import safe_cell
 from shangji.imports import engine, services
 from shangji.imports.models import ImportJob, JobAction, JobStatus, Kind, Phase
 from shangji.imports.views import problem_rows
@@ -173,6 +174,7 @@ class Command(BaseCommand):
             import csv
 
             with open(errors_path, "w", newline="", encoding="utf-8-sig") as handle:
-                csv.writer(handle).writerows(problem_rows(job))
+                rows = problem_rows(job)
+                csv.writer(handle).writerows([safe_cell(c) for c in row] for row in rows)
         if job.status not in (JobStatus.DONE, JobStatus.CHECKED) or job.failed_count:
             raise CommandError(_("Import %(id)s: see the problems above.") % {"id": job.pk})
