@@ -49,10 +49,29 @@ messages: install
 		--ignore 'static/*'
 	$(BIN)/pybabel compile -d src/shangji/locale -D django --statistics
 
-# Benchmarks (never timed tests): BENCH_ROWS rows into a scratch SQLite home, or DATABASE_URL.
+# Benchmarks (never timed tests). `make bench SCALE=10k|100k|1m`: a fresh database (a scratch
+# SQLite home, or the PostgreSQL database of DATABASE_URL, emptied first!) filled by the generator,
+# served by `shangji serve --workers 2` and measured over HTTP, with an import of BENCH_ROWS rows;
+# results in bench/results/<db>-<scale>.json and .md. `make bench-import`: the importer alone.
+SCALE ?= 10k
 BENCH_ROWS ?= 100000
+BENCH_REQUESTS ?= 200
 bench: install
+	SHANGJI_HOME=$$(mktemp -d) $(BIN)/python bench/http_bench.py --fresh --remove-home \
+		--scale $(SCALE) --requests $(BENCH_REQUESTS) --import-rows $(BENCH_ROWS)
+
+.PHONY: bench-import
+bench-import: install
 	SHANGJI_HOME=$$(mktemp -d) $(BIN)/python bench/import_opportunities.py --rows $(BENCH_ROWS)
+
+# The load test: LOAD_USERS simulated salespeople for LOAD_TIME against `shangji serve`, then
+# the check that every acknowledged write is in the database (SQLite, or DATABASE_URL's server).
+LOAD_USERS ?= 50
+LOAD_TIME ?= 5m
+.PHONY: loadtest
+loadtest: install
+	$(BIN)/python bench/loadtest/run.py --users $(LOAD_USERS) --time $(LOAD_TIME) \
+		--report bench/results/loadtest-$$( [ -n "$$DATABASE_URL" ] && echo postgresql || echo sqlite ).md
 
 clean:
 	rm -rf $(VENV) var build src/*.egg-info
