@@ -251,3 +251,41 @@ class BrowserUser:
 
     def post(self, path, form, headers=None):
         return self._send("POST", path, form=form, headers=headers)
+
+
+def start_worker(env, log_path):
+    """`shangji worker` polling fast, sweeping every second; its own process group."""
+    log = log_path.open("ab")
+    command = [sys.executable, "-m", "shangji.cli", "worker", "--interval", "0.2"]
+    command += ["--sweep-interval", "1"]
+    return subprocess.Popen(
+        command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+
+
+def kill_group(process):
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def stop_group(process):
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            kill_group(process)
+
+
+def wait_for(condition, timeout=120.0, every=0.3):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(every)
+    raise AssertionError("timed out waiting")
+
+
+def query(env, code: str):
+    """Run `code` (which assigns `result`) in Django against env's database; the result."""
+    return json.loads(django_in(env, code + "\nimport json; print(json.dumps(result))"))

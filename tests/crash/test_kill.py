@@ -5,9 +5,6 @@ record, no acknowledged write lost, nothing sent twice, and the work goes on."""
 
 import json
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -15,45 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.served import ApiUser, Server, api_key, django_in, served_demo
-
-
-def start_worker(env, log_path):
-    """`shangji worker` polling fast, sweeping every second; its own process group."""
-    log = log_path.open("ab")
-    command = [sys.executable, "-m", "shangji.cli", "worker", "--interval", "0.2"]
-    command += ["--sweep-interval", "1"]
-    return subprocess.Popen(
-        command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-
-
-def kill_group(process):
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-
-
-def stop_group(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            kill_group(process)
-
-
-def wait_for(condition, timeout=120.0, every=0.3):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(every)
-    raise AssertionError("timed out waiting")
-
-
-def query(env, code: str):
-    """Run `code` (which assigns `result`) in Django against env's database; the result."""
-    return json.loads(django_in(env, code + "\nimport json; print(json.dumps(result))"))
+from tests.served import (
+    ApiUser,
+    Server,
+    api_key,
+    kill_group,
+    query,
+    served_demo,
+    start_worker,
+    stop_group,
+    wait_for,
+)
 
 
 class Writers:

@@ -102,6 +102,10 @@ def typed_value(field: models.Field, value):
         raise ValidationError(_("Remove the NUL character (\\0): it cannot be stored."))
     if value is None or field.is_relation:
         return value
-    value = field.to_python(value)
+    try:
+        value = field.to_python(value)
+    except (TypeError, ValueError, OverflowError, ArithmeticError):  # e.g. int(Infinity)
+        message = field.error_messages.get("invalid", _("Enter a valid value."))
+        raise ValidationError(message, code="invalid", params={"value": value}) from None
     field.run_validators(value)  # e.g. too many digits, before any arithmetic on it
     return value
