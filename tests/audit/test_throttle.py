@@ -209,7 +209,7 @@ def test_the_address_comes_from_x_forwarded_for_only_behind_trusted_proxies(
 
 
 def test_the_admin_sign_in_page_has_the_same_throttle(team_users, clock):
-    admin_client = Client()
+    admin_client = Client(headers={"accept-language": "en"})
     for attempt in range(5):
         admin_client.post("/admin/login/", {"username": "admin", "password": f"x{attempt}"})
     response = admin_client.post("/admin/login/", {"username": "admin", "password": "demo1234"})
